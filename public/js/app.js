@@ -1,0 +1,70 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  'use strict';
+
+  // Read from the body, which htmx replaces on every boosted page: the <head> meta keeps the
+  // token of the first page loaded and would be stale after sign-in.
+  function csrfToken() {
+    var holder = document.getElementById('csrf');
+    return holder ? holder.getAttribute('data-csrf-token') : '';
+  }
+
+  // htmx requests carry the CSRF token in a header; plain forms carry it in a hidden field.
+  document.addEventListener('htmx:configRequest', function (event) {
+    event.detail.headers['X-CSRF-Token'] = csrfToken();
+  });
+
+  // The connection picker and the how-to-connect guide open in a <dialog>. Remember which button
+  // opened it so focus returns there when the dialog closes (Esc or Cancel).
+  var opener = null;
+  document.addEventListener('click', function (event) {
+    var trigger = event.target.closest('[data-opens-dialog]');
+    if (trigger) opener = trigger;
+    var cancel = event.target.closest('[data-close-dialog]');
+    if (cancel) {
+      var dialog = cancel.closest('dialog');
+      if (dialog) {
+        event.preventDefault();
+        dialog.close();
+      }
+    }
+  });
+
+  document.addEventListener('htmx:afterSwap', function (event) {
+    var dialog = event.detail.target.closest('dialog');
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      var first = dialog.querySelector('[autofocus], input:checked, input, select, button');
+      if (first) first.focus();
+    }
+  });
+
+  document.addEventListener('close', function (event) {
+    var dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    var body = dialog.querySelector('[data-dialog-body]');
+    if (body) body.innerHTML = '';
+    var trigger = opener && document.contains(opener) ? opener : null;
+    if (!trigger && dialog.dataset.returnFocus) trigger = document.getElementById(dialog.dataset.returnFocus);
+    if (trigger) trigger.focus();
+    opener = null;
+  }, true);
+
+  // Buttons that start slow work (sync) show their busy state and cannot be pressed twice.
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest('form[data-busy-label]');
+    if (!form) return;
+    var button = form.querySelector('button[type="submit"]');
+    if (button) {
+      button.dataset.label = button.textContent;
+      button.textContent = form.dataset.busyLabel;
+      button.setAttribute('aria-busy', 'true');
+    }
+  });
+
+  // An error flash after an htmx swap is announced at once.
+  document.addEventListener('htmx:afterSettle', function () {
+    var flash = document.querySelector('#flash .flash-error');
+    if (flash) flash.setAttribute('role', 'alert');
+  });
+})();

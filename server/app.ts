@@ -1,0 +1,60 @@
+import path from 'node:path';
+import express from 'express';
+import type { Config } from './config';
+import type { Database } from './db';
+import type { Logger } from './logger';
+import type { ComposioGateway } from './composio/types';
+import { authRoutes, requireUser } from './auth/routes';
+import { assistantRoutes } from './assistants/routes';
+import { setUpCsrf } from './http/csrf';
+import { errorHandler, pageNotFound } from './http/errors';
+import { setUpFlash } from './http/flash';
+import { setUpRequestLogging } from './http/request-log';
+import { setUpSecurityHeaders } from './http/security';
+import { setUpSession } from './http/session';
+import { setUpViewHelpers } from './http/view-helpers';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Null when COMPOSIO_API_KEY is not set: sync answers 503 and the page explains how to configure it. */
+  composio: ComposioGateway | null;
+}
+
+const ROOT = path.resolve(__dirname, '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
+
+/** Builds the app from its dependencies; does no I/O. Only server/index.ts calls listen(). */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('x-powered-by', false);
+  if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+
+  app.use(setUpRequestLogging(logger));
+  app.use(setUpSecurityHeaders(config.isProduction));
+  app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.isProduction ? '1h' : 0 }));
+  app.use('/static/htmx', express.static(path.join(ROOT, 'node_modules', 'htmx.org', 'dist'), { maxAge: config.isProduction ? '1d' : 0 }));
+
+  app.get('/healthz', async (_req, res) => {
+    const ok = await db.ping();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
+  });
+
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(setUpSession({ pool: db.pool, secret: config.sessionSecret, secure: config.isProduction }));
+  app.use(setUpCsrf());
+  app.use(setUpFlash);
+  app.use(setUpViewHelpers(config));
+
+  app.get('/', (req, res) => res.redirect(303, req.session.userId ? '/app' : '/login'));
+  app.use(authRoutes(db));
+  app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
+
+  app.use(pageNotFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,105 @@
+import { Router, type Request, type Response } from 'express';
+import type { Database } from '../db';
+import { recordAudit } from '../audit/queries';
+import { HttpError, notFound } from '../http/errors';
+import { idParam } from '../http/ids';
+import { wantsJson } from '../http/negotiate';
+import { done } from '../http/respond';
+import { parse } from '../http/validate';
+import { withTeam, type TeamContext } from '../teams/context';
+import { deleteAssistant, findAssistant, insertAssistant, listAssistants, updateAssistant } from './queries';
+import { assistantFormSchema } from './schemas';
+
+// GET  /app/team/:teamId/assistants                       list and create form
+// POST /app/team/:teamId/assistants                       create
+// GET  /app/team/:teamId/assistants/:promptId/edit        rename form
+// POST /app/team/:teamId/assistants/:promptId/edit        rename
+// GET  /app/team/:teamId/assistants/:promptId/delete      confirmation
+// POST /app/team/:teamId/assistants/:promptId/delete      delete
+
+const base = (teamId: number) => `/app/team/${teamId}/assistants`;
+
+export function assistantRoutes(db: Database): Router {
+  const router = Router({ mergeParams: true });
+
+  router.get('/', async (req, res) => {
+    await showList(db, req, res, 200, null);
+  });
+
+  router.post('/', async (req, res) => {
+    let form;
+    try {
+      form = parse(assistantFormSchema, req.body);
+    } catch (error) {
+      if (!(error instanceof HttpError) || wantsJson(req)) throw error;
+      return showList(db, req, res, 400, { message: error.message, values: req.body as Record<string, string> });
+    }
+    const { team, id } = await withTeam(db, req, async (tx, team) => {
+      const { id } = await insertAssistant(tx, team.id, form.name, form.description);
+      await recordAudit(tx, { teamId: team.id, action: 'assistant.created', target: form.name });
+      return { team, id };
+    });
+    if (wantsJson(req)) return res.status(201).json({ assistant: { id, name: form.name, description: form.description } });
+    done(req, res, { to: base(team.id), message: `Created ${form.name}.` });
+  });
+
+  router.get('/:promptId/edit', async (req, res) => {
+    const { team, assistant } = await loadAssistant(db, req);
+    res.render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: null, values: assistant });
+  });
+
+  router.post('/:promptId/edit', async (req, res) => {
+    const promptId = parse(idParam('assistant id'), req.params.promptId);
+    const parsed = assistantFormSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const message = parsed.error.issues[0]!.message;
+      if (wantsJson(req)) throw new HttpError(400, message);
+      const { team, assistant } = await loadAssistant(db, req);
+      return res.status(400).render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: message, values: req.body });
+    }
+    const form = parsed.data;
+    const team = await withTeam(db, req, async (tx, team) => {
+      const before = await findAssistant(tx, team.id, promptId);
+      if (!before || !(await updateAssistant(tx, team.id, promptId, form.name, form.description))) throw notFound('That assistant');
+      await recordAudit(tx, { teamId: team.id, action: 'assistant.renamed', target: form.name, details: { from: before.name } });
+      return team;
+    });
+    done(req, res, { to: base(team.id), message: `Saved ${form.name}.` });
+  });
+
+  router.get('/:promptId/delete', async (req, res) => {
+    const { team, assistant } = await loadAssistant(db, req);
+    res.render('assistants/delete', { title: `Delete ${assistant.name}`, team, assistant });
+  });
+
+  router.post('/:promptId/delete', async (req, res) => {
+    const promptId = parse(idParam('assistant id'), req.params.promptId);
+    const { team, name } = await withTeam(db, req, async (tx, team) => {
+      const deleted = await deleteAssistant(tx, team.id, promptId);
+      if (!deleted) throw notFound('That assistant');
+      await recordAudit(tx, { teamId: team.id, action: 'assistant.deleted', target: deleted.name });
+      return { team, name: deleted.name };
+    });
+    done(req, res, { to: base(team.id), message: `Deleted ${name}.` });
+  });
+
+  return router;
+}
+
+async function showList(db: Database, req: Request, res: Response, status: number, formError: { message: string; values: Record<string, string> } | null) {
+  const { team, assistants } = await withTeam(db, req, async (tx, team) => ({ team, assistants: await listAssistants(tx, team.id) }));
+  if (wantsJson(req)) {
+    if (formError) throw new HttpError(status, formError.message);
+    return res.json({ team: { id: team.id, name: team.name, role: team.role }, assistants });
+  }
+  res.status(status).render('assistants/page', { title: `Assistants · ${team.name}`, team, assistants, formError });
+}
+
+async function loadAssistant(db: Database, req: Request): Promise<{ team: TeamContext; assistant: { id: number; name: string; description: string } }> {
+  const promptId = parse(idParam('assistant id'), req.params.promptId);
+  return withTeam(db, req, async (tx, team) => {
+    const assistant = await findAssistant(tx, team.id, promptId);
+    if (!assistant) throw notFound('That assistant');
+    return { team, assistant };
+  });
+}

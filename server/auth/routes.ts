@@ -1,0 +1,73 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Database } from '../db';
+import { HttpError } from '../http/errors';
+import { flash } from '../http/flash';
+import { wantsJson } from '../http/negotiate';
+import { regenerateSession, saveSession } from '../http/session';
+import { findFirstTeamOfUser } from './queries';
+import { signIn } from './service';
+
+// GET  /login    the sign-in form
+// POST /login    sign in, then 303 to /app
+// POST /logout   sign out, then 303 to /login
+// GET  /app      303 to the first team's assistants page
+
+const loginSchema = z.object({
+  email: z.string({ message: 'Enter your email address.' }).trim().toLowerCase().min(3, 'Enter your email address.').max(254, 'That email address is too long.'),
+  password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1000, 'That password is too long.'),
+});
+
+export function authRoutes(db: Database): Router {
+  const router = Router();
+
+  router.get('/login', (req, res) => {
+    if (req.session.userId) return res.redirect(303, '/app');
+    res.render('auth/login', { title: 'Sign in', email: '', error: null });
+  });
+
+  router.post('/login', async (req, res) => {
+    const parsed = loginSchema.safeParse(req.body);
+    const email = typeof req.body?.email === 'string' ? String(req.body.email).slice(0, 254) : '';
+    try {
+      if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]!.message);
+      const userId = await signIn(db, parsed.data.email, parsed.data.password, req.ip ?? 'unknown');
+      await regenerateSession(req);
+      req.session.userId = userId;
+      await saveSession(req);
+      if (wantsJson(req)) return res.json({ success: true });
+      res.redirect(303, '/app');
+    } catch (error) {
+      if (!(error instanceof HttpError) || wantsJson(req)) throw error;
+      res.status(error.status).render('auth/login', { title: 'Sign in', email, error: error.message });
+    }
+  });
+
+  router.post('/logout', async (req, res) => {
+    await regenerateSession(req);
+    flash(req, 'info', 'You have signed out.');
+    res.redirect(303, '/login');
+  });
+
+  router.get('/app', requireUser, async (req, res) => {
+    const team = await db.withUser(req.session.userId!, (tx) => findFirstTeamOfUser(tx));
+    if (!team) {
+      return res.status(403).render('error', {
+        title: 'No team yet',
+        status: 403,
+        message: 'Your account is not a member of any team. Ask a team admin to add you.',
+        requestId: req.id,
+      });
+    }
+    res.redirect(303, `/app/team/${team.id}/assistants`);
+  });
+
+  return router;
+}
+
+/** Pages need a signed-in user: browsers go to the sign-in page, JSON clients get 401. */
+export const requireUser: RequestHandler = (req, res, next) => {
+  if (req.session.userId) return next();
+  if (wantsJson(req) || req.method !== 'GET') throw new HttpError(401, 'Sign in to continue.', 'not_signed_in');
+  res.redirect(303, `/login`);
+};

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../config';
+import { openDatabase } from '../db/open';
+import { provisionUser } from '../users/provision';
+
+const USAGE = 'Usage: npm run user:create -- --email E --password P --team "Team name" [--role admin|member]';
+
+const argsSchema = z.object({
+  email: z.string({ message: '--email is required.' }).trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, '--email must be an email address.'),
+  password: z.string({ message: '--password is required.' }).min(8, '--password must be at least 8 characters.'),
+  team: z.string({ message: '--team is required.' }).trim().min(1, '--team must not be empty.').max(100, '--team must be at most 100 characters.'),
+  role: z.enum(['admin', 'member'], { message: '--role must be admin or member.' }).default('member'),
+});
+
+/**
+ * Creates the user if needed, the team if needed, and the membership. Works on DATABASE_URL or the
+ * embedded data directory; refuses (and changes nothing) while the app holds the embedded database.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { email: { type: 'string' }, password: { type: 'string' }, team: { type: 'string' }, role: { type: 'string' } },
+    strict: true,
+  });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]!.message}\n${USAGE}`);
+  const args = parsed.data;
+
+  const db = await openDatabase(loadConfig());
+  try {
+    const result = await db.withOwner((tx) => provisionUser(tx, { email: args.email, password: args.password, teamName: args.team, role: args.role }));
+    console.log(
+      [
+        result.createdUser ? `Created user ${args.email}.` : `User ${args.email} already existed; the password was left unchanged.`,
+        result.createdTeam ? `Created team "${args.team}".` : `Team "${args.team}" already existed.`,
+        `${args.email} is ${args.role === 'admin' ? 'an admin' : 'a member'} of "${args.team}".`,
+      ].join('\n'),
+    );
+  } finally {
+    await db.close();
+  }
+}
+
+class UsageError extends Error {}
+
+main().catch((error: unknown) => {
+  const known = error instanceof UsageError || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
+  console.error(known ? (error as Error).message : `Could not create the user: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = known && error instanceof UsageError ? 2 : 1;
+});

@@ -1,0 +1,47 @@
+import type { Config } from '../config';
+import { createDatabase, type Database, type DatabaseOptions } from './index';
+import { startEmbeddedDatabase } from './embedded';
+import { migrate } from './migrate';
+
+export interface OpenOptions {
+  onStatement?: DatabaseOptions['onStatement'];
+  logger?: { info(msg: string): void };
+}
+
+/** DATABASE_URL when set, the embedded database otherwise; migrated before it is returned. */
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+  if (config.databaseUrl) {
+    await migrate(config.databaseUrl, options.logger);
+    return createDatabase({
+      connectionString: config.databaseUrl,
+      description: `PostgreSQL at ${redactUrl(config.databaseUrl)}`,
+      onStatement: options.onStatement,
+    });
+  }
+  const embedded = await startEmbeddedDatabase(config.dataDir);
+  try {
+    await migrate(embedded.connectionString, options.logger);
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+  return createDatabase({
+    connectionString: embedded.connectionString,
+    description: `embedded PostgreSQL (PGlite) in ${config.dataDir}`,
+    // One connection: pglite-socket interleaves protocol messages of concurrent connections.
+    // See docs/decisions/001-embedded-database.md.
+    maxConnections: 1,
+    onStatement: options.onStatement,
+    onClose: () => embedded.stop(),
+  });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured server';
+  }
+}

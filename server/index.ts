@@ -1,0 +1,57 @@
+import { createServer } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/open';
+import { createLogger } from './logger';
+import { seedDemo } from './seed';
+
+/** Entry: loadConfig -> openDatabase -> createApp -> listen. SIGTERM closes everything in order. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg) } });
+  logger.info(`Database: ${db.description}`);
+
+  if (!config.isProduction) await seedDemo(db, config, (msg) => console.log(msg));
+
+  const composio = null;
+
+  const app = createApp({ config, db, logger, composio });
+  const server = createServer(app);
+  server.listen(config.port, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info(`Switchboard is listening on http://localhost:${port}`);
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info(`${signal}: finishing requests and shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    server.close(async () => {
+      await db.close();
+      clearTimeout(force);
+      logger.info('Shut down cleanly');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

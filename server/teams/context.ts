@@ -1,0 +1,48 @@
+import type { Request } from 'express';
+import type { Database, Tx } from '../db';
+import { HttpError, notFound } from '../http/errors';
+import { idParam } from '../http/ids';
+import { parse } from '../http/validate';
+
+export interface TeamContext {
+  id: number;
+  name: string;
+  role: 'admin' | 'member';
+  isAdmin: boolean;
+  composioUserId: string | null;
+  lastSyncedAt: Date | null;
+  /** Every team of the user, for the team switcher. */
+  teams: { id: number; name: string }[];
+}
+
+/**
+ * Runs fn in one transaction as the signed-in user, with the team of the URL loaded. A team the user
+ * does not belong to is a 404, exactly like one that does not exist.
+ */
+export async function withTeam<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext) => Promise<T>): Promise<T> {
+  const teamId = parse(idParam('team id'), req.params.teamId);
+  return db.withUser(req.session.userId!, async (tx) => fn(tx, await loadTeam(tx, teamId)));
+}
+
+export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
+  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string | null; last_synced_at: Date | null }>(
+    `SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at
+       FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
+      ORDER BY t.name, t.id`,
+  );
+  const team = rows.find((row) => row.id === teamId);
+  if (!team) throw notFound('That team');
+  return {
+    id: team.id,
+    name: team.name,
+    role: team.role,
+    isAdmin: team.role === 'admin',
+    composioUserId: team.composio_user_id,
+    lastSyncedAt: team.last_synced_at,
+    teams: rows.map(({ id, name }) => ({ id, name })),
+  };
+}
+
+export function requireAdmin(team: TeamContext, action: string): void {
+  if (!team.isAdmin) throw new HttpError(403, `Only team admins can ${action}. Ask an admin of ${team.name}.`);
+}

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { seedDemo, DEMO_EMAIL } from '../../server/seed';
+import type { ComposioGateway } from '../../server/composio/types';
+import { makeTestApp, type TestApp } from '../helpers/app';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results');
+export const DEMO_PASSWORD = 'demo-password-for-e2e';
+
+const LAUNCH_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+export interface Running {
+  t: TestApp;
+  url: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The real app on 127.0.0.1 with the demo team seeded, and a Chromium to drive it. */
+export async function startApp(options: { composio?: ComposioGateway | null; config?: Record<string, string> } = {}): Promise<Running> {
+  const t = makeTestApp(options);
+  await seedDemo(t.db, { ...t.config, demoPassword: DEMO_PASSWORD }, () => {});
+  const server: Server = createServer(t.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
+  return {
+    t,
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await t.close();
+    },
+  };
+}
+
+export async function newPage(running: Running, options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await running.browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, baseURL: running.url });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export async function signInAsDemo(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(DEMO_EMAIL);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/app\/team\/\d+\/assistants$/);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

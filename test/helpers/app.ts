@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../server/app';
+import { loadConfig, type Config } from '../../server/config';
+import { createDatabase, type Database } from '../../server/db';
+import type { ComposioGateway } from '../../server/composio/types';
+import { createLogger } from '../../server/logger';
+import { provisionUser } from '../../server/users/provision';
+
+export const TEST_ENCRYPTION_KEY = 'a'.repeat(64);
+
+export interface TestApp {
+  app: Express;
+  db: Database;
+  config: Config;
+  /** Every SQL statement sent, for statement-count tests. */
+  statements: string[];
+  /** Every log line written, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: path.join(os.tmpdir(), 'switchboard-test-config'),
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789',
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    LOG_LEVEL: 'info',
+    ...overrides,
+  });
+}
+
+export function makeTestApp(options: { composio?: ComposioGateway | null; config?: Record<string, string> } = {}): TestApp {
+  const url = process.env.SWITCHBOARD_TEST_DB_URL;
+  if (!url) throw new Error('SWITCHBOARD_TEST_DB_URL is not set: run the tests through jest (globalSetup).');
+  const statements: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).
+  const maxConnections = process.env.TEST_DATABASE_URL ? 10 : 1;
+  const db = createDatabase({ connectionString: url, description: 'test', maxConnections, onStatement: (sql) => statements.push(sql) });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const config = testConfig(options.config);
+  const app = createApp({ config, db, logger: createLogger('info', sink), composio: options.composio ?? null });
+  return { app, db, config, statements, logs, close: () => db.close() };
+}
+
+export function unique(prefix: string): string {
+  return `${prefix} ${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestUser {
+  email: string;
+  password: string;
+  userId: number;
+  teamId: number;
+}
+
+/** A user in a team of its own (or the named one), created as the table owner. */
+export async function createUser(db: Database, options: { team?: string; role?: 'admin' | 'member'; email?: string } = {}): Promise<TestUser> {
+  const email = options.email ?? `${randomBytes(5).toString('hex')}@example.test`;
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  const result = await db.withOwner((tx) =>
+    provisionUser(tx, { email, password, teamName: options.team ?? unique('Team'), role: options.role ?? 'admin' }),
+  );
+  return { email, password, userId: result.userId, teamId: result.teamId };
+}
+
+export async function createAssistant(db: Database, teamId: number, name = unique('Assistant')): Promise<{ id: number; name: string }> {
+  const row = await db.withOwner((tx) => tx.one<{ id: number }>('INSERT INTO prompts (team_id, name) VALUES ($1, $2) RETURNING id', [teamId, name]));
+  return { id: row.id, name };
+}
+
+export interface SignedIn {
+  agent: ReturnType<typeof request.agent>;
+  csrf: string;
+}
+
+/** Signs in through the real form and returns a cookie-keeping agent and the page's CSRF token. */
+export async function signIn(app: Express, user: { email: string; password: string }): Promise<SignedIn> {
+  const agent = request.agent(app);
+  const loginPage = await agent.get('/login');
+  const loginToken = csrfFrom(loginPage.text);
+  const res = await agent.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: loginToken });
+  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status} ${res.text.slice(0, 200)}`);
+  const page = await agent.get('/app').redirects(1);
+  if (page.status !== 200) throw new Error(`after sign-in: ${page.status} ${page.text.slice(0, 300)}`);
+  return { agent, csrf: csrfFrom(page.text) };
+}
+
+export function csrfFrom(html: string): string {
+  const match = /<meta name="csrf-token" content="([^"]*)"/.exec(html);
+  if (!match?.[1]) throw new Error('no CSRF token on the page');
+  return match[1];
+}
+
+/** The messages shown in the flash region of a page. */
+export function flashText(html: string): string[] {
+  const region = /<div id="flash"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+  return [...region.matchAll(/<p class="flash[^"]*">([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1]!.trim()));
+}
+
+export function decodeEntities(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#34|#39);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#34': '"', '#39': "'" })[name]!);
+}
