@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import type { ComposioGateway } from './composio/types';
 import { authRoutes, requireUser } from './auth/routes';
 import { assistantRoutes } from './assistants/routes';
+import { assistantIntegrationRoutes } from './assistant-integrations/routes';
 import { setUpCsrf } from './http/csrf';
 import { errorHandler, pageNotFound } from './http/errors';
 import { setUpFlash } from './http/flash';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', (req, res) => res.redirect(303, req.session.userId ? '/app' : '/login'));
   app.use(authRoutes(db));
   app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
+  app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(db));
 
   app.use(pageNotFound);
   app.use(errorHandler);

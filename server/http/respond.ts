@@ -8,7 +8,7 @@ import { wantsJson } from './negotiate';
  */
 export function done(req: Request, res: Response, outcome: { to: string; kind?: FlashKind; message: string; json?: object }): void {
   if (wantsJson(req)) {
-    res.json(outcome.json ?? { success: true, message: outcome.message });
+    res.json({ success: true, message: outcome.message, ...outcome.json });
     return;
   }
   flash(req, outcome.kind ?? 'success', outcome.message);

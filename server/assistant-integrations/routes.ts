@@ -1,0 +1,159 @@
+import { Router, type Request, type Response } from 'express';
+import type { Database } from '../db';
+import { HttpError, notFound } from '../http/errors';
+import { idParam } from '../http/ids';
+import { htmxTarget, wantsJson } from '../http/negotiate';
+import { done } from '../http/respond';
+import { parse } from '../http/validate';
+import { withTeam, type TeamContext } from '../teams/context';
+import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
+import {
+  addIntegration,
+  addMessage,
+  loadAssistant,
+  loadIntegrationsPage,
+  removeIntegration,
+  replaceIntegrations,
+  type Assistant,
+  type Choice,
+  type IntegrationView,
+} from './service';
+
+// Mounted at /app/team/:teamId/assistant/:promptId/integrations
+// GET  /                      the page (JSON with Accept: application/json; ?q= filters)
+// GET  /add/:integrationId    connection picker: a page, or the dialog fragment for htmx
+// POST /add/:integrationId    add, or switch connection (api_connection_id | oauth2_connection_id)
+// POST /remove/:integrationId remove
+// POST /                      legacy bulk form (integration_ids, connection_<id>)
+
+export const PICKER_TARGET = 'picker-body';
+
+export function assistantIntegrationRoutes(db: Database): Router {
+  const router = Router({ mergeParams: true });
+
+  router.get('/', async (req, res) => {
+    const { q } = parse(filterSchema, req.query);
+    const { team, assistant, integrations } = await inTeam(db, req, async (tx, team) => ({ team, ...(await loadIntegrationsPage(tx, team, promptIdOf(req))) }));
+    if (wantsJson(req)) return res.json({ assistant, integrations });
+    res.render('assistant-integrations/page', {
+      title: `${assistant.name} · Integrations`,
+      team,
+      assistant,
+      pageUrl: pageUrl(team, assistant),
+      groups: groupByCategory(filter(integrations, q)),
+      q,
+      total: integrations.length,
+    });
+  });
+
+  router.get('/add/:integrationId', async (req, res) => {
+    const integrationId = parse(idParam('integration id'), req.params.integrationId);
+    const view = await inTeam(db, req, async (tx, team) => {
+      const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
+      const integration = integrations.find((i) => i.id === integrationId);
+      if (!integration) throw notFound('That integration');
+      return { team, assistant, integration };
+    });
+    renderPicker(req, res, 200, { ...view, error: null });
+  });
+
+  router.post('/add/:integrationId', async (req, res) => {
+    const integrationId = parse(idParam('integration id'), req.params.integrationId);
+    const choice = choiceFrom(parse(addFormSchema, req.body ?? {}));
+    try {
+      const { team, assistant, outcome } = await inTeam(db, req, async (tx, team) => {
+        const assistant = await loadAssistant(tx, team, promptIdOf(req));
+        return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice) };
+      });
+      done(req, res, {
+        to: pageUrl(team, assistant),
+        kind: outcome.change === 'unchanged' ? 'info' : 'success',
+        message: addMessage(outcome, assistant),
+        json: { change: outcome.change, integration: { ...outcome.integration, added: true, status: 'added', connection: outcome.connection } },
+      });
+    } catch (error) {
+      // A plain form that could not be accepted gets the picker again, with what to fix.
+      if (!(error instanceof HttpError) || error.status !== 422 || wantsJson(req)) throw error;
+      const view = await inTeam(db, req, async (tx, team) => {
+        const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
+        return { team, assistant, integration: integrations.find((i) => i.id === integrationId)! };
+      });
+      renderPicker(req, res, 422, { ...view, error: error.message });
+    }
+  });
+
+  router.post('/remove/:integrationId', async (req, res) => {
+    const integrationId = parse(idParam('integration id'), req.params.integrationId);
+    const { team, assistant, result } = await inTeam(db, req, async (tx, team) => {
+      const assistant = await loadAssistant(tx, team, promptIdOf(req));
+      return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
+    });
+    done(req, res, { to: pageUrl(team, assistant), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
+  });
+
+  router.post('/', async (req, res) => {
+    const form = parse(bulkFormSchema, req.body ?? {});
+    const { team, assistant, result } = await inTeam(db, req, async (tx, team) => {
+      const assistant = await loadAssistant(tx, team, promptIdOf(req));
+      return { team, assistant, result: await replaceIntegrations(tx, team, assistant, form.integration_ids, req.body as Record<string, unknown>) };
+    });
+    done(req, res, { to: pageUrl(team, assistant), message: bulkMessage(result, assistant), json: result });
+  });
+
+  return router;
+}
+
+function choiceFrom(form: { api_connection_id?: number; oauth2_connection_id?: number; connection?: string }): Choice | null {
+  const choices: Choice[] = [];
+  if (form.api_connection_id) choices.push({ kind: 'api_key', id: form.api_connection_id });
+  if (form.oauth2_connection_id) choices.push({ kind: 'oauth2', id: form.oauth2_connection_id });
+  if (form.connection !== undefined) {
+    const ref = connectionRefSchema.safeParse(form.connection);
+    if (!ref.success) throw new HttpError(400, `connection ${ref.error.issues[0]!.message}.`);
+    choices.push(ref.data);
+  }
+  if (choices.length > 1) throw new HttpError(422, 'Choose one connection, not two.');
+  return choices[0] ?? null;
+}
+
+function inTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
+  promptIdOf(req); // a malformed assistant id is a 400 before any query runs
+  return withTeam(db, req, fn);
+}
+
+function promptIdOf(req: Request): number {
+  return parse(idParam('assistant id'), req.params.promptId);
+}
+
+export function pageUrl(team: TeamContext, assistant: Assistant): string {
+  return `/app/team/${team.id}/assistant/${assistant.id}/integrations`;
+}
+
+function renderPicker(req: Request, res: Response, status: number, view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; error: string | null }) {
+  const locals = { ...view, title: `Add ${view.integration.label} to ${view.assistant.name}`, pageUrl: pageUrl(view.team, view.assistant) };
+  const fragment = htmxTarget(req) === PICKER_TARGET;
+  res.status(status).render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);
+}
+
+function filter(integrations: IntegrationView[], q: string): IntegrationView[] {
+  if (!q) return integrations;
+  const needle = q.toLowerCase();
+  return integrations.filter((i) => [i.label, i.description, i.category, i.slug].some((text) => text.toLowerCase().includes(needle)));
+}
+
+function groupByCategory(integrations: IntegrationView[]): { category: string; integrations: IntegrationView[] }[] {
+  const groups = new Map<string, IntegrationView[]>();
+  for (const integration of integrations) groups.set(integration.category, [...(groups.get(integration.category) ?? []), integration]);
+  return [...groups].map(([category, list]) => ({ category, integrations: list }));
+}
+
+function bulkMessage(result: { added: string[]; removed: string[]; switched: string[] }, assistant: Assistant): string {
+  const parts = [
+    result.added.length ? `added ${result.added.join(', ')}` : '',
+    result.switched.length ? `changed the connection of ${result.switched.join(', ')}` : '',
+    result.removed.length ? `removed ${result.removed.join(', ')}` : '',
+  ].filter(Boolean);
+  if (!parts.length) return `${assistant.name}'s integrations are unchanged.`;
+  const text = parts.join('; ');
+  return `Saved ${assistant.name}: ${text}.`;
+}
