@@ -33,6 +33,8 @@
   document.addEventListener('htmx:afterSwap', function (event) {
     var dialog = event.detail.target.closest('dialog');
     if (dialog && !dialog.open) {
+      // htmx would process the new content only when it settles; a quick Enter must already be boosted.
+      window.htmx.process(dialog);
       dialog.showModal();
       var first = dialog.querySelector('[autofocus], input:checked, input, select, button');
       if (first) first.focus();
