@@ -7,6 +7,8 @@ import type { ComposioGateway } from './composio/types';
 import { authRoutes, requireUser } from './auth/routes';
 import { assistantRoutes } from './assistants/routes';
 import { assistantIntegrationRoutes } from './assistant-integrations/routes';
+import { connectionApiRoutes } from './connections/api-routes';
+import { connectionRoutes } from './connections/routes';
 import { setUpCsrf } from './http/csrf';
 import { errorHandler, pageNotFound } from './http/errors';
 import { setUpFlash } from './http/flash';
@@ -54,7 +56,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', (req, res) => res.redirect(303, req.session.userId ? '/app' : '/login'));
   app.use(authRoutes(db));
   app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
-  app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(db));
+  app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(deps));
+  app.use('/app/team/:teamId/integrations', requireUser, connectionRoutes(deps));
+  app.use('/api/teams/:teamId/integrations', requireUser, connectionApiRoutes(deps));
 
   app.use(pageNotFound);
   app.use(errorHandler);

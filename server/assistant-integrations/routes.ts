@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
+import { composioLocals, runSync, type ConnectionDeps } from '../connections/routes';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { parse } from '../http/validate';
-import { withTeam, type TeamContext } from '../teams/context';
+import { teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
 import {
   addIntegration,
@@ -25,10 +26,12 @@ import {
 // POST /add/:integrationId    add, or switch connection (api_connection_id | oauth2_connection_id)
 // POST /remove/:integrationId remove
 // POST /                      legacy bulk form (integration_ids, connection_<id>)
+// POST /sync                  sync the team's connections from Composio, back to this page
 
 export const PICKER_TARGET = 'picker-body';
 
-export function assistantIntegrationRoutes(db: Database): Router {
+export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
+  const { db } = deps;
   const router = Router({ mergeParams: true });
 
   router.get('/', async (req, res) => {
@@ -43,6 +46,8 @@ export function assistantIntegrationRoutes(db: Database): Router {
       groups: groupByCategory(filter(integrations, q)),
       q,
       total: integrations.length,
+      syncUrl: `${pageUrl(team, assistant)}/sync`,
+      ...composioLocals(deps, team),
     });
   });
 
@@ -89,6 +94,10 @@ export function assistantIntegrationRoutes(db: Database): Router {
       return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
     });
     done(req, res, { to: pageUrl(team, assistant), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
+  });
+
+  router.post('/sync', async (req, res) => {
+    await runSync(deps, req, res, `/app/team/${teamIdOf(req)}/assistant/${promptIdOf(req)}/integrations`);
   });
 
   router.post('/', async (req, res) => {

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 
-/** True for requests whose Accept header prefers JSON over HTML. */
+/** True for the JSON API, and for requests whose Accept header prefers JSON over HTML. */
 export function wantsJson(req: Request): boolean {
-  return req.accepts(['html', 'json']) === 'json';
+  return req.originalUrl.startsWith('/api/') || req.accepts(['html', 'json']) === 'json';
 }
 
 export function isHtmx(req: Request): boolean {

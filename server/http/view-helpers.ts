@@ -11,6 +11,31 @@ export function setUpViewHelpers(config: Config): RequestHandler {
     res.locals.currentPath = req.path;
     res.locals.formatDate = (value: Date | string | null) => (value ? `${dateTime.format(new Date(value))} UTC` : '');
     res.locals.plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    res.locals.describeAudit = describeAudit;
     next();
   };
+}
+
+const auditTexts: Record<string, (target: string, details: Record<string, unknown>) => string> = {
+  'composio.synced': (_t, d) => `Synced from Composio: ${count(d.added)} added, ${count(d.removed)} removed, ${count(d.unchanged)} unchanged`,
+  'connection.enabled': (t) => `Enabled ${t}`,
+  'connection.disabled': (t) => `Disabled ${t}`,
+  'connection.revoked': (t) => `Revoked ${t}`,
+  'api_key.added': (t) => `Added API key ${t}`,
+  'api_key.removed': (t) => `Deleted API key ${t}`,
+  'settings.composio_user_id': (t) => `Set the Composio user id to ${t}`,
+  'assistant.integration_added': (t) => `Added ${t}`,
+  'assistant.integration_switched': (t) => `Changed the connection of ${t}`,
+  'assistant.integration_removed': (t) => `Removed ${t}`,
+  'assistant.integrations_replaced': (t) => `Saved the integrations of ${t}`,
+  'assistant.created': (t) => `Created assistant ${t}`,
+  'assistant.renamed': (t, d) => `Renamed assistant ${String(d.from ?? '')} to ${t}`,
+  'assistant.deleted': (t) => `Deleted assistant ${t}`,
+};
+
+const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+
+/** One line of "Recent activity" for an audit event. */
+export function describeAudit(event: { action: string; target: string; details: Record<string, unknown> }): string {
+  return auditTexts[event.action]?.(event.target, event.details ?? {}) ?? `${event.action}: ${event.target}`;
 }

@@ -20,8 +20,13 @@ export interface TeamContext {
  * does not belong to is a 404, exactly like one that does not exist.
  */
 export async function withTeam<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext) => Promise<T>): Promise<T> {
-  const teamId = parse(idParam('team id'), req.params.teamId);
+  const teamId = teamIdOf(req);
   return db.withUser(req.session.userId!, async (tx) => fn(tx, await loadTeam(tx, teamId)));
+}
+
+/** The team id of the URL: a malformed one is a 400 before any query runs. */
+export function teamIdOf(req: Request): number {
+  return parse(idParam('team id'), (req.params as Record<string, string>).teamId);
 }
 
 export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {

@@ -1,0 +1,82 @@
+import type { Tx } from '../db';
+
+/** Namespace of the per-team advisory lock that keeps two syncs of one team apart. */
+const SYNC_LOCK_NAMESPACE = 7_240_001;
+
+export async function tryLockTeamSync(tx: Tx, teamId: number): Promise<boolean> {
+  const row = await tx.one<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [SYNC_LOCK_NAMESPACE, teamId]);
+  return row.locked;
+}
+
+export function listComposioProviders(tx: Tx) {
+  return tx.query<{ id: number; slug: string; composio_toolkits: string[] }>(
+    'SELECT id, slug, composio_toolkits FROM integrations WHERE cardinality(composio_toolkits) > 0',
+  );
+}
+
+export function listKnownAccounts(tx: Tx, teamId: number) {
+  return tx.query<{ composio_account_id: string; slug: string; present: boolean; revoked: boolean }>(
+    `SELECT o.composio_account_id, i.slug, (o.revoked_at IS NULL AND o.disconnected_at IS NULL) AS present, o.revoked_at IS NOT NULL AS revoked
+       FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
+      WHERE o.team_id = $1`,
+    [teamId],
+  );
+}
+
+export interface AccountUpsert {
+  integrationId: number;
+  accountId: string;
+  toolkit: string;
+  identity: string | null;
+  status: string;
+  disabled: boolean;
+  connectedAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Every account of one sync in one statement. A new account of a provider an admin disabled here
+ * starts disabled too; an existing row keeps its enabled flag (sync never changes it).
+ */
+export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]) {
+  return tx.query(
+    `INSERT INTO oauth2_connections AS o (team_id, integration_id, composio_account_id, composio_toolkit, account_identity,
+                                         composio_status, composio_disabled, enabled, connected_at, composio_updated_at, last_synced_at)
+     SELECT $1, a.integration_id, a.account_id, a.toolkit, a.identity, a.status, a.disabled,
+            NOT EXISTS (SELECT 1 FROM oauth2_connections d
+                         WHERE d.team_id = $1 AND d.integration_id = a.integration_id AND NOT d.enabled
+                           AND d.revoked_at IS NULL AND d.disconnected_at IS NULL),
+            a.connected_at, a.updated_at, now()
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::timestamptz[])
+            AS a(integration_id, account_id, toolkit, identity, status, disabled, connected_at, updated_at)
+     ON CONFLICT (team_id, composio_account_id) DO UPDATE SET
+       integration_id = EXCLUDED.integration_id, composio_toolkit = EXCLUDED.composio_toolkit,
+       account_identity = EXCLUDED.account_identity, composio_status = EXCLUDED.composio_status,
+       composio_disabled = EXCLUDED.composio_disabled, connected_at = EXCLUDED.connected_at,
+       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL`,
+    [
+      teamId,
+      accounts.map((a) => a.integrationId),
+      accounts.map((a) => a.accountId),
+      accounts.map((a) => a.toolkit),
+      accounts.map((a) => a.identity),
+      accounts.map((a) => a.status),
+      accounts.map((a) => a.disabled),
+      accounts.map((a) => a.connectedAt.toISOString()),
+      accounts.map((a) => a.updatedAt.toISOString()),
+    ],
+  );
+}
+
+/** Accounts that are gone from Composio stay as rows (assistants show "Connection lost"). */
+export function markVanished(tx: Tx, teamId: number, presentAccountIds: string[]) {
+  return tx.query(
+    `UPDATE oauth2_connections SET disconnected_at = now()
+      WHERE team_id = $1 AND disconnected_at IS NULL AND revoked_at IS NULL AND NOT (composio_account_id = ANY ($2::text[]))`,
+    [teamId, presentAccountIds],
+  );
+}
+
+export function touchTeamSyncedAt(tx: Tx, teamId: number) {
+  return tx.query('UPDATE teams SET last_synced_at = now() WHERE id = $1', [teamId]);
+}

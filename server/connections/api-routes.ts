@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { parse } from '../http/validate';
+import { withTeam } from '../teams/context';
+import { loadProviders, revokeProvider, toggleProvider } from './service';
+import { providerParam, toggleSchema } from './schemas';
+import { runSync, type ConnectionDeps } from './routes';
+
+// Mounted at /api/teams/:teamId/integrations (session and X-CSRF-Token as for the pages)
+// GET    /                   { configured, lastSyncedAt, providers: [...] }
+// POST   /sync               { added, removed, unchanged } (provider ids)
+// PATCH  /:provider/toggle   { enabled } -> { success, enabled }
+// DELETE /:provider          revoke -> { success, message }
+
+export function connectionApiRoutes(deps: ConnectionDeps): Router {
+  const { db } = deps;
+  const router = Router({ mergeParams: true });
+
+  router.get('/', async (req, res) => {
+    const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
+    res.json({
+      configured: deps.composio !== null,
+      lastSyncedAt: team.lastSyncedAt,
+      providers: providers.map((p) => ({
+        provider: p.provider,
+        label: p.label,
+        icon: p.icon,
+        required: p.required,
+        category: p.category,
+        description: p.description,
+        connected: p.connected,
+        enabled: p.enabled,
+        status: p.status,
+        accountEmail: p.accountEmail,
+        usedBy: p.usedBy,
+      })),
+    });
+  });
+
+  router.post('/sync', async (req, res) => {
+    await runSync(deps, req, res, '');
+  });
+
+  router.patch('/:provider/toggle', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { enabled } = parse(toggleSchema, req.body ?? {});
+    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled));
+    res.json({ success: true, enabled, message });
+  });
+
+  router.delete('/:provider', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const message = await withTeam(db, req, (tx, team) => revokeProvider(tx, team, slug, deps.composio));
+    res.json({ success: true, message });
+  });
+
+  return router;
+}

@@ -1,0 +1,162 @@
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../config';
+import type { Database } from '../db';
+import type { Logger } from '../logger';
+import type { ComposioGateway } from '../composio/types';
+import { ComposioError } from '../composio/types';
+import { syncMessage, syncTeam } from '../composio/sync';
+import { HttpError } from '../http/errors';
+import { flash } from '../http/flash';
+import { idParam } from '../http/ids';
+import { htmxTarget, wantsJson } from '../http/negotiate';
+import { done } from '../http/respond';
+import { parse } from '../http/validate';
+import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
+import { apiKeySchema, providerParam, settingsSchema, toggleSchema } from './schemas';
+import { addApiKey, loadApiKey, loadConnectionsPage, loadProvider, removeApiKey, revokeProvider, saveComposioUserId, toggleProvider } from './service';
+
+// Mounted at /app/team/:teamId/integrations (HTML forms; each change answers 303 back with a flash)
+// GET  /                          the team's connections
+// GET  /:provider/connect         how to connect: a page, or the dialog fragment for htmx
+// POST /sync                      sync from Composio
+// POST /:provider/toggle          enable or disable here (enabled=true|false)
+// GET  /:provider/revoke          confirmation
+// POST /:provider/revoke          revoke in Composio
+// POST /:provider/api-keys        add an API key (label, key)
+// GET  /api-keys/:keyId/delete    confirmation
+// POST /api-keys/:keyId/delete    delete an API key
+// POST /settings                  the Composio user id this team syncs
+
+export const CONNECT_TARGET = 'connect-body';
+
+export interface ConnectionDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  composio: ComposioGateway | null;
+}
+
+export function connectionRoutes(deps: ConnectionDeps): Router {
+  const { db, config } = deps;
+  const router = Router({ mergeParams: true });
+  const back = (team: TeamContext) => `/app/team/${team.id}/integrations`;
+
+  router.get('/', async (req, res) => {
+    const view = await withTeam(db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
+    res.render('connections/page', { title: `Integrations · ${view.team.name}`, ...view, ...composioLocals(deps, view.team) });
+  });
+
+  router.get('/:provider/connect', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { team, provider } = await withTeam(db, req, async (tx, team) => ({ team, provider: await loadProvider(tx, team, slug) }));
+    const view = htmxTarget(req) === CONNECT_TARGET ? 'connections/_connect' : 'connections/connect';
+    res.render(view, { title: `Connect ${provider.label}`, team, provider, ...composioLocals(deps, team) });
+  });
+
+  router.post('/sync', async (req, res) => {
+    await runSync(deps, req, res, teamPageUrl(req));
+  });
+
+  router.post('/:provider/toggle', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { enabled } = parse(toggleSchema, req.body ?? {});
+    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await toggleProvider(tx, team, slug, enabled) }));
+    done(req, res, { to: back(team), message, json: { enabled } });
+  });
+
+  router.get('/:provider/revoke', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { team, provider } = await withTeam(db, req, async (tx, team) => {
+      requireAdmin(team, 'revoke connections');
+      return { team, provider: await loadProvider(tx, team, slug) };
+    });
+    res.render('connections/revoke', { title: `Revoke ${provider.label}`, team, provider });
+  });
+
+  router.post('/:provider/revoke', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
+      const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await revokeProvider(tx, team, slug, deps.composio) }));
+      done(req, res, { to: back(team), message });
+    });
+  });
+
+  router.post('/:provider/api-keys', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const form = parse(apiKeySchema, req.body ?? {});
+    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await addApiKey(tx, team, slug, form, config.encryptionKey) }));
+    done(req, res, { to: back(team), message });
+  });
+
+  router.get('/api-keys/:keyId/delete', async (req, res) => {
+    const keyId = parse(idParam('API key id'), req.params.keyId);
+    const { team, key } = await withTeam(db, req, async (tx, team) => ({ team, key: await loadApiKey(tx, team, keyId) }));
+    res.render('connections/api-key-delete', { title: `Delete ${key.label}`, team, key });
+  });
+
+  router.post('/api-keys/:keyId/delete', async (req, res) => {
+    const keyId = parse(idParam('API key id'), req.params.keyId);
+    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await removeApiKey(tx, team, keyId) }));
+    done(req, res, { to: back(team), message });
+  });
+
+  router.post('/settings', async (req, res) => {
+    const form = parse(settingsSchema, req.body ?? {});
+    const { team, message } = await withTeam(db, req, async (tx, team) => ({
+      team,
+      message: await saveComposioUserId(tx, team, form.composio_user_id, config.composio.defaultUserId),
+    }));
+    done(req, res, { to: back(team), message });
+  });
+
+  return router;
+}
+
+export function composioLocals(deps: ConnectionDeps, team: TeamContext) {
+  return {
+    composioConfigured: deps.composio !== null,
+    composioUserId: team.composioUserId ?? deps.config.composio.defaultUserId,
+    composioUserIdIsDefault: team.composioUserId === null,
+    dashboardUrl: deps.config.composio.dashboardUrl,
+  };
+}
+
+/**
+ * Sync from a form (the team page or an assistant's page): 303 back with the summary, or with
+ * what went wrong; JSON clients get the summary or the error with its status.
+ */
+export async function runSync(deps: ConnectionDeps, req: Request, res: Response, backTo: string): Promise<void> {
+  await withComposioFailureAsFlash(req, res, backTo, async () => {
+    const syncDeps = { db: deps.db, composio: deps.composio, logger: req.log, defaultComposioUserId: deps.config.composio.defaultUserId };
+    const summary = await syncTeam(syncDeps, req.session.userId!, teamIdOf(req));
+    if (wantsJson(req)) return void res.json(summary);
+    flash(req, 'success', syncMessage(summary));
+    res.redirect(303, backTo);
+  });
+}
+
+/**
+ * Composio failures and "try again later" answers (sync running, not configured) go back to the
+ * page as an error flash for people, and as { error, message } with their status for JSON.
+ */
+async function withComposioFailureAsFlash(req: Request, res: Response, backTo: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const composio = error instanceof ComposioError;
+    const retryLater = error instanceof HttpError && (error.code === 'sync_running' || error.code === 'composio_not_configured' || error.code === 'not_connected');
+    if (!composio && !retryLater) throw error;
+    const message = composio ? `Composio answered with an error: ${error.message} Nothing was changed.` : (error as HttpError).message;
+    if (wantsJson(req)) {
+      if (composio) req.log.warn({ status: error.status, code: error.code }, 'Composio call failed');
+      res.status(composio ? 500 : (error as HttpError).status).json({ error: composio ? 'composio_error' : (error as HttpError).code, message });
+      return;
+    }
+    flash(req, 'error', message);
+    res.redirect(303, backTo);
+  }
+}
+
+function teamPageUrl(req: Request): string {
+  return `/app/team/${teamIdOf(req)}/integrations`;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const providerParam = z
+  .string()
+  .regex(/^[a-z0-9_]{1,50}$/, 'That is not a provider name Switchboard knows.');
+
+/** HTML forms send "true"/"false"; JSON sends booleans. */
+export const toggleSchema = z.object({
+  enabled: z.preprocess(
+    (value) => (value === 'true' ? true : value === 'false' ? false : value),
+    z.boolean({ message: 'Say whether the connection should be enabled: "enabled" must be true or false.' }),
+  ),
+});
+
+export const apiKeySchema = z.object({
+  label: z.string({ message: 'Give the key a label, e.g. "Production key".' }).trim().min(1, 'Give the key a label, e.g. "Production key".').max(100, 'Keep the label under 100 characters.'),
+  key: z
+    .string({ message: 'Paste the API key.' })
+    .trim()
+    .min(8, 'That API key is too short: paste the whole key.')
+    .max(4096, 'That API key is too long.')
+    .regex(/^\S+$/, 'An API key has no spaces in it: paste only the key.'),
+});
+
+export const settingsSchema = z.object({
+  composio_user_id: z
+    .string()
+    .trim()
+    .max(200, 'Keep the Composio user id under 200 characters.')
+    .optional()
+    .transform((value) => (value ? value : null)),
+});

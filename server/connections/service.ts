@@ -1,0 +1,146 @@
+import type { Tx } from '../db';
+import { listRecentAudit, recordAudit } from '../audit/queries';
+import type { ComposioGateway } from '../composio/types';
+import { notConfigured } from '../composio/sync';
+import { encryptSecret, secretHint } from '../crypto/secrets';
+import { HttpError, notFound } from '../http/errors';
+import { requireAdmin, type TeamContext } from '../teams/context';
+import {
+  deleteApiKey,
+  findApiKey,
+  findApiKeyIntegration,
+  findProvider,
+  insertApiKey,
+  listApiKeyIntegrationsWithKeys,
+  listProviders,
+  lockPresentAccounts,
+  markRevoked,
+  setProviderEnabled,
+  updateComposioUserId,
+  type ProviderRow,
+} from './queries';
+
+export type ProviderStatus = 'connected' | 'disabled' | 'not_connected' | 'needs_reconnect';
+
+export interface ProviderView {
+  provider: string;
+  label: string;
+  icon: string;
+  required: boolean;
+  category: string;
+  description: string;
+  whyNeeded: string;
+  connectSteps: string[];
+  connected: boolean;
+  enabled: boolean;
+  status: ProviderStatus;
+  accountEmail: string | null;
+  connectedAt: Date | null;
+  lastSyncedAt: Date | null;
+  usedBy: number;
+}
+
+/**
+ * Not connected: no account in Composio. Needs reconnect: accounts, but none usable (EXPIRED,
+ * FAILED, INACTIVE, INITIATED, disabled in Composio). Otherwise connected, or disabled here.
+ */
+export function toProviderView(row: ProviderRow): ProviderView {
+  const connected = row.accounts > 0 && row.best_usable === true;
+  const status: ProviderStatus = row.accounts === 0 ? 'not_connected' : !connected ? 'needs_reconnect' : row.enabled ? 'connected' : 'disabled';
+  return {
+    provider: row.slug,
+    label: row.label,
+    icon: row.icon,
+    required: row.required,
+    category: row.category,
+    description: row.description,
+    whyNeeded: row.why_needed,
+    connectSteps: row.connect_steps,
+    connected,
+    enabled: row.enabled,
+    status,
+    accountEmail: row.identity,
+    connectedAt: row.connected_at,
+    lastSyncedAt: row.last_synced_at,
+    usedBy: row.used_by,
+  };
+}
+
+export async function loadProviders(tx: Tx, team: TeamContext): Promise<ProviderView[]> {
+  return (await listProviders(tx, team.id)).map(toProviderView);
+}
+
+/** The team integrations page: four statements (team, providers, API keys, activity) however large the team. */
+export async function loadConnectionsPage(tx: Tx, team: TeamContext) {
+  return {
+    providers: await loadProviders(tx, team),
+    apiKeyIntegrations: await listApiKeyIntegrationsWithKeys(tx, team.id),
+    activity: await listRecentAudit(tx, team.id, 20),
+  };
+}
+
+export async function loadProvider(tx: Tx, team: TeamContext, slug: string): Promise<ProviderView> {
+  const provider = (await loadProviders(tx, team)).find((p) => p.provider === slug);
+  if (!provider) throw notFound('That provider');
+  return provider;
+}
+
+/** Local only: Composio is not told. Assistants using a disabled provider show "Connection lost". */
+export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, enabled: boolean): Promise<string> {
+  requireAdmin(team, 'enable or disable connections');
+  const provider = await findProvider(tx, slug);
+  if (!provider) throw notFound('That provider');
+  const changed = await setProviderEnabled(tx, team.id, provider.id, enabled);
+  if (changed.length === 0) throw new HttpError(409, `${provider.label} is not connected, so there is nothing to ${enabled ? 'enable' : 'disable'}.`, 'not_connected');
+  await recordAudit(tx, { teamId: team.id, action: enabled ? 'connection.enabled' : 'connection.disabled', target: provider.label, details: { provider: slug } });
+  return enabled ? `Enabled ${provider.label} for ${team.name}.` : `Disabled ${provider.label} for ${team.name}. Assistants that use it show "Connection lost" until it is enabled again.`;
+}
+
+/**
+ * Deletes the provider's accounts in Composio with upstream revocation, then marks them revoked
+ * here. If Composio refuses, the error propagates and the transaction rolls back.
+ */
+export async function revokeProvider(tx: Tx, team: TeamContext, slug: string, composio: ComposioGateway | null): Promise<string> {
+  requireAdmin(team, 'revoke connections');
+  const provider = await findProvider(tx, slug);
+  if (!provider) throw notFound('That provider');
+  if (!composio) throw notConfigured();
+  const accounts = await lockPresentAccounts(tx, team.id, provider.id);
+  if (accounts.length === 0) throw new HttpError(409, `${provider.label} has no connected account to revoke.`, 'not_connected');
+  for (const account of accounts) await composio.revokeAccount(account.composio_account_id);
+  await markRevoked(tx, team.id, accounts.map((a) => a.id));
+  await recordAudit(tx, { teamId: team.id, action: 'connection.revoked', target: provider.label, details: { provider: slug, accounts: accounts.length } });
+  return `Revoked ${provider.label}: ${accounts.length === 1 ? 'its account was' : `${accounts.length} accounts were`} disconnected in Composio.`;
+}
+
+export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: { label: string; key: string }, encryptionKey: Buffer): Promise<string> {
+  requireAdmin(team, 'add API keys');
+  const integration = await findApiKeyIntegration(tx, slug);
+  if (!integration) throw notFound('That integration');
+  await insertApiKey(tx, { teamId: team.id, integrationId: integration.id, label: form.label, encrypted: encryptSecret(encryptionKey, form.key), hint: secretHint(form.key) });
+  await recordAudit(tx, { teamId: team.id, action: 'api_key.added', target: `${form.label} (${integration.label})` });
+  return `Added the API key "${form.label}" for ${integration.label}.`;
+}
+
+export async function loadApiKey(tx: Tx, team: TeamContext, keyId: number) {
+  requireAdmin(team, 'delete API keys');
+  const key = await findApiKey(tx, team.id, keyId);
+  if (!key) throw notFound('That API key');
+  return key;
+}
+
+export async function removeApiKey(tx: Tx, team: TeamContext, keyId: number): Promise<string> {
+  const key = await loadApiKey(tx, team, keyId);
+  const deleted = await deleteApiKey(tx, team.id, keyId);
+  if (!deleted) throw notFound('That API key');
+  await recordAudit(tx, { teamId: team.id, action: 'api_key.removed', target: `${key.label} (${key.integration_label})` });
+  return `Deleted the API key "${key.label}" for ${key.integration_label}.`;
+}
+
+export async function saveComposioUserId(tx: Tx, team: TeamContext, composioUserId: string | null, defaultUserId: string): Promise<string> {
+  requireAdmin(team, 'change the Composio settings');
+  await updateComposioUserId(tx, team.id, composioUserId);
+  await recordAudit(tx, { teamId: team.id, action: 'settings.composio_user_id', target: composioUserId ?? `default (${defaultUserId})` });
+  return `${team.name} now syncs the Composio accounts of user id "${composioUserId ?? defaultUserId}".`;
+}
+
