@@ -36,3 +36,9 @@ export class ComposioError extends Error {
     this.name = 'ComposioError';
   }
 }
+
+/** What a person is told when a Composio call fails. Composio's messages may lack a final full stop. */
+export function composioFailureMessage(error: ComposioError): string {
+  const reason = error.message.trim();
+  return `Composio answered with an error: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed.`;
+}

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Database } from '../db';
 import type { Logger } from '../logger';
 import type { ComposioGateway } from '../composio/types';
-import { ComposioError } from '../composio/types';
+import { ComposioError, composioFailureMessage } from '../composio/types';
 import { syncMessage, syncTeam } from '../composio/sync';
 import { HttpError } from '../http/errors';
 import { flash } from '../http/flash';
@@ -137,7 +137,7 @@ export async function runSync(deps: ConnectionDeps, req: Request, res: Response,
 
 /**
  * Composio failures and "try again later" answers (sync running, not configured) go back to the
- * page as an error flash for people, and as { error, message } with their status for JSON.
+ * page as an error flash for people; JSON clients get { error, message } from the error handler.
  */
 async function withComposioFailureAsFlash(req: Request, res: Response, backTo: string, run: () => Promise<void>): Promise<void> {
   try {
@@ -146,13 +146,8 @@ async function withComposioFailureAsFlash(req: Request, res: Response, backTo: s
     const composio = error instanceof ComposioError;
     const retryLater = error instanceof HttpError && (error.code === 'sync_running' || error.code === 'composio_not_configured' || error.code === 'not_connected');
     if (!composio && !retryLater) throw error;
-    const message = composio ? `Composio answered with an error: ${error.message} Nothing was changed.` : (error as HttpError).message;
-    if (wantsJson(req)) {
-      if (composio) req.log.warn({ status: error.status, code: error.code }, 'Composio call failed');
-      res.status(composio ? 500 : (error as HttpError).status).json({ error: composio ? 'composio_error' : (error as HttpError).code, message });
-      return;
-    }
-    flash(req, 'error', message);
+    if (wantsJson(req)) throw error; // the error handler answers { error, message } with the status
+    flash(req, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
     res.redirect(303, backTo);
   }
 }

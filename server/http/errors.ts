@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ComposioError, composioFailureMessage } from '../composio/types';
 import { wantsJson } from './negotiate';
 
 /** An error a person can act on: its message is shown to them as it is. */
@@ -43,6 +44,11 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   let message = 'Something went wrong on our side. It has been logged; please try again.';
   if (error instanceof HttpError) {
     ({ status, code, message } = error);
+  } else if (error instanceof ComposioError) {
+    // Composio's own answer, passed on as the API design asks: 500 with its message.
+    code = 'composio_error';
+    message = composioFailureMessage(error);
+    req.log?.warn({ status: error.status, code: error.code }, 'Composio call failed');
   } else if (isBodyParserError(error)) {
     status = 400;
     code = 'bad_request';

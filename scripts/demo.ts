@@ -1,0 +1,26 @@
+/**
+ * npm run demo: Switchboard on the embedded database together with the fake Composio from
+ * test/fakes, loaded with sample connected accounts, so Sync from Composio works without a
+ * Composio account. The pages say that the accounts are demo data.
+ */
+import path from 'node:path';
+import { demoAccounts, startFakeComposio } from '../test/fakes/composio-server';
+
+const DEMO_COMPOSIO_USER = 'demo';
+
+async function main(): Promise<void> {
+  const fake = await startFakeComposio();
+  fake.setAccounts(demoAccounts(DEMO_COMPOSIO_USER));
+  Object.assign(process.env, {
+    COMPOSIO_API_KEY: fake.apiKey,
+    COMPOSIO_BASE_URL: fake.url,
+    COMPOSIO_USER_ID: DEMO_COMPOSIO_USER,
+    DEMO_MODE: '1',
+    DATA_DIR: process.env.DATA_DIR ?? path.resolve('data', 'demo'),
+  });
+  console.log(`Demo: a stand-in for Composio is serving sample accounts at ${fake.url}.`);
+  // The app's own entry point, reading the environment set above.
+  require('../server/index');
+}
+
+void main();

@@ -1,0 +1,211 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { type ComposioAccount, ComposioError, type ComposioGateway } from './types';
+
+export interface ComposioGatewayOptions {
+  apiKey: string;
+  baseURL?: string;
+  /** Per attempt, headers and body together. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, on 408/409/429/5xx, timeouts and network errors. */
+  maxRetries?: number;
+  /** Longest Retry-After we are willing to sit out; beyond it the call fails at once. */
+  maxRetryAfterMs?: number;
+  /** First backoff when Composio gives no Retry-After; doubles per retry. */
+  retryDelayMs?: number;
+  /** Guard against a server that hands out cursors forever. */
+  maxPages?: number;
+  logger?: { warn(obj: object, msg: string): void };
+}
+
+const PRODUCTION_URL = 'https://backend.composio.dev';
+const PAGE_SIZE = 200;
+
+const accountSchema = z.object({
+  id: z.string().min(1),
+  alias: z.string().nullish(),
+  status: z.string(),
+  is_disabled: z.boolean().default(false),
+  toolkit: z.object({ slug: z.string().min(1) }),
+  data: z.record(z.string(), z.unknown()).nullish(),
+  state: z.object({ val: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  created_at: z.string().refine(isDate),
+  updated_at: z.string().refine(isDate),
+});
+const pageSchema = z.object({ items: z.array(accountSchema), next_cursor: z.string().nullish() });
+
+export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGateway {
+  if (!opts.apiKey) throw new Error('createComposioGateway needs a Composio API key');
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const maxRetries = opts.maxRetries ?? 2;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
+  const retryDelayMs = opts.retryDelayMs ?? 500;
+  const maxPages = opts.maxPages ?? 1000;
+  const baseURL = opts.baseURL ?? PRODUCTION_URL;
+  let sdk: Promise<Sdk> | null = null;
+
+  async function call<T>(operation: string, request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>, retryConflicts: boolean): Promise<T> {
+    sdk ??= loadSdk(opts.apiKey, baseURL, timeoutMs);
+    const { client, APIConnectionError, APIConnectionTimeoutError, APIError } = await sdk;
+
+    function retryWait(err: unknown, attempt: number): number | null {
+      const backoff = Math.min(retryDelayMs * 2 ** (attempt - 1), maxRetryAfterMs);
+      if (err instanceof APIConnectionError) return backoff; // includes timeouts
+      if (!(err instanceof APIError) || err.status === undefined) return null;
+      const status = err.status;
+      // A 409 on a read is a lock timeout worth retrying; on revoke it means the account is not ACTIVE.
+      const retryable = status === 408 || status === 429 || status >= 500 || (status === 409 && retryConflicts);
+      if (!retryable) return null;
+      return retryAfterMs(err.headers) ?? backoff;
+    }
+
+    function toComposioError(err: unknown): ComposioError {
+      if (err instanceof ComposioError) return err;
+      if (err instanceof APIConnectionTimeoutError) {
+        return new ComposioError(`Composio did not answer within ${seconds(timeoutMs)}`, null, 'timeout');
+      }
+      if (err instanceof APIConnectionError) {
+        return new ComposioError(`Could not reach Composio at ${new URL(baseURL).host}`, null, 'network');
+      }
+      if (err instanceof APIError && err.status !== undefined) {
+        const { message, code } = composioErrorBody(err.error);
+        if (err.status === 429) {
+          const wait = retryAfterMs(err.headers);
+          const when = wait === null ? 'in a minute' : `in about ${seconds(wait)}`;
+          return new ComposioError(`Composio is rate limiting requests${message ? ` (${message})` : ''}; try again ${when}`, 429, code);
+        }
+        return new ComposioError(message ?? `Composio answered with HTTP ${err.status}`, err.status, code);
+      }
+      return unreadable();
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        return await request(client, signal);
+      } catch (err) {
+        // Our own deadline also covers a body that stalls after the headers arrived.
+        const cause = signal.aborted ? new APIConnectionTimeoutError() : err;
+        const failure = toComposioError(cause);
+        const waitMs = attempt > maxRetries ? null : retryWait(cause, attempt);
+        if (waitMs === null || waitMs > maxRetryAfterMs) throw failure;
+        opts.logger?.warn({ operation, attempt, status: failure.status, waitMs, reason: failure.message }, 'Composio call failed, retrying');
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  return {
+    async listAccounts(composioUserId) {
+      const accounts = new Map<string, ComposioAccount>();
+      const seenCursors = new Set<string>();
+      let cursor: string | null = null;
+      for (let page = 1; page <= maxPages; page++) {
+        const query = { user_ids: [composioUserId], limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+        const body: unknown = await call('list connected accounts', (client, signal) => client.connectedAccounts.list(query, { signal }), true);
+        const parsed = pageSchema.safeParse(body);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+          opts.logger?.warn({ issues }, 'Composio list response did not have the expected shape');
+          throw unreadable();
+        }
+        // Keyed by id: an account that moves between pages while we read must not appear twice.
+        for (const item of parsed.data.items) accounts.set(item.id, toAccount(item));
+        cursor = parsed.data.next_cursor || null;
+        if (!cursor) return [...accounts.values()];
+        if (seenCursors.has(cursor)) throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');
+        seenCursors.add(cursor);
+      }
+      throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing accounts`, null, 'pagination');
+    },
+
+    async revokeAccount(accountId) {
+      try {
+        await call('revoke connected account', (client, signal) => client.connectedAccounts.delete(accountId, { revoke_on_delete: true }, { signal }), false);
+      } catch (err) {
+        // Already gone in Composio: nothing is left to revoke.
+        if (err instanceof ComposioError && err.status === 404) return;
+        throw err;
+      }
+    },
+  };
+}
+
+// The ESM build's types: that is the build @composio/core loads and whose errors it throws.
+type ClientModule = typeof import('@composio/client', { with: { 'resolution-mode': 'import' } });
+type ComposioClient = InstanceType<ClientModule['Composio']>;
+type Sdk = { client: ComposioClient } & Pick<ClientModule, 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError'>;
+
+/**
+ * The real @composio/core SDK, with tracking and its npm version check off, and the raw client it
+ * wraps (getClient) with our limits: retries are ours, because the SDK would sit out any
+ * Retry-After however long; its logging is off because at debug level it prints request details.
+ * Key and URL are passed explicitly so the SDK never reads COMPOSIO_* itself (config.ts is the only
+ * reader of the environment). @composio/core is ESM-only, hence import(); see docs/decisions/003.
+ */
+async function loadSdk(apiKey: string, baseURL: string, timeoutMs: number): Promise<Sdk> {
+  const [{ Composio }, { APIError, APIConnectionError, APIConnectionTimeoutError }] = await Promise.all([
+    import('@composio/core'),
+    // The error classes of the same (ESM) build the SDK throws, for instanceof.
+    import('@composio/client'),
+  ]);
+  const composio = new Composio({ apiKey, baseURL, allowTracking: false, disableVersionCheck: true });
+  const client = composio.getClient().withOptions({ maxRetries: 0, timeout: timeoutMs, logLevel: 'off' });
+  return { client, APIError, APIConnectionError, APIConnectionTimeoutError };
+}
+
+function toAccount(item: z.infer<typeof accountSchema>): ComposioAccount {
+  return {
+    id: item.id,
+    toolkitSlug: item.toolkit.slug.toLowerCase(),
+    status: item.status,
+    isDisabled: item.is_disabled,
+    identity: nonEmpty(item.alias) ?? realEmail(item.data) ?? realEmail(item.state?.val),
+    createdAt: new Date(item.created_at),
+    updatedAt: new Date(item.updated_at),
+  };
+}
+
+// Credentials come back as "REDACTED"; that is not a name for the account.
+function realEmail(values: Record<string, unknown> | null | undefined): string | null {
+  const email = nonEmpty(values?.email);
+  return email && email !== 'REDACTED' ? email : null;
+}
+
+function nonEmpty(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+function composioErrorBody(body: unknown): { message: string | null; code: string | null } {
+  const outer = isRecord(body) ? body : {};
+  const inner = isRecord(outer.error) ? outer.error : outer;
+  const message = nonEmpty(inner.message) ?? nonEmpty(outer.message);
+  const code = nonEmpty(inner.slug) ?? (inner.code === undefined || inner.code === null ? null : String(inner.code));
+  return { message, code };
+}
+
+/** Retry-After in seconds or as an HTTP date, as milliseconds from now. */
+function retryAfterMs(headers: Headers | undefined): number | null {
+  const value = headers?.get('retry-after');
+  if (!value) return null;
+  const ms = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
+}
+
+function unreadable(): ComposioError {
+  return new ComposioError('Composio returned a response Switchboard could not read', null, 'bad_response');
+}
+
+function seconds(ms: number): string {
+  if (ms >= 120_000) return `${Math.ceil(ms / 60_000)} minutes`;
+  const s = Math.round(ms / 100) / 10;
+  return `${s} ${s === 1 ? 'second' : 'seconds'}`;
+}
+
+function isDate(value: string): boolean {
+  return !Number.isNaN(Date.parse(value));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

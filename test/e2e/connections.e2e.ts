@@ -1,0 +1,121 @@
+import type { Page } from 'playwright-core';
+import { createComposioGateway } from '../../server/composio/client';
+import { demoAccounts, startFakeComposio, type FakeComposio } from '../fakes/composio-server';
+import { seriousViolations } from './axe';
+import { newPage, screenshot, signInAsDemo, startApp, type Running } from './browser';
+
+let running: Running;
+let fake: FakeComposio;
+let teamId: number;
+
+beforeAll(async () => {
+  fake = await startFakeComposio();
+  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }), config: { COMPOSIO_USER_ID: 'demo' } });
+  teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
+});
+afterAll(async () => {
+  await running.close();
+  await fake.close();
+});
+beforeEach(async () => {
+  fake.reset();
+  fake.setAccounts(demoAccounts('demo'));
+  await running.t.db.withOwner((tx) => tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]));
+});
+
+const card = (page: Page, slug: string) => page.locator(`#provider-${slug}`);
+
+async function openPage(javaScriptEnabled: boolean) {
+  const { context, page } = await newPage(running, { javaScriptEnabled });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await signInAsDemo(page);
+  await page.goto(`/app/team/${teamId}/integrations`);
+  return { context, page, errors };
+}
+
+describe('with JavaScript', () => {
+  it('syncs with a loading state that cannot be pressed twice, then shows the flash and the statuses', async () => {
+    const { context, page, errors } = await openPage(true);
+    fake.setDelayMs(700);
+    const sync = page.getByRole('button', { name: 'Sync from Composio' });
+    await sync.click();
+    const busy = page.getByRole('button', { name: 'Syncing…' });
+    await busy.waitFor();
+    expect(await busy.isDisabled()).toBe(true);
+    await page.locator('#flash').getByText('Synced: 5 added, 0 removed, 0 unchanged').waitFor();
+    expect(fake.requests.filter((r) => r.method === 'GET').length).toBe(1);
+    await card(page, 'gmail').getByText('Connected', { exact: true }).waitFor();
+    await card(page, 'gmail').getByText('ops@example.com').waitFor();
+    await card(page, 'googlecalendar').getByText('Needs reconnect').waitFor();
+    await card(page, 'linear').getByText('Not connected').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'team-integrations');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens How to connect in a dialog and closes it with Esc, returning focus', async () => {
+    const { context, page } = await openPage(true);
+    const howTo = card(page, 'linear').getByRole('button', { name: 'How to connect Linear' });
+    await howTo.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Connect Linear' });
+    await dialog.waitFor();
+    await dialog.getByRole('link', { name: /Open the Composio dashboard/ }).waitFor();
+    expect(await seriousViolations(page, '#connect-dialog')).toEqual([]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => document.activeElement?.textContent?.includes('How to connect Linear'));
+    await context.close();
+  });
+
+  it('disables and enables a provider, and revokes it after confirmation', async () => {
+    const { context, page } = await openPage(true);
+    await page.getByRole('button', { name: 'Sync from Composio' }).click();
+    await page.locator('#flash').getByText(/^Synced:/).waitFor();
+    await card(page, 'github').getByRole('button', { name: 'Disable GitHub' }).click();
+    await card(page, 'github').getByText('Connected, disabled here').waitFor();
+    await card(page, 'github').getByRole('button', { name: 'Enable GitHub' }).click();
+    await card(page, 'github').getByText('Connected', { exact: true }).waitFor();
+
+    await card(page, 'notion').getByRole('link', { name: 'Revoke Notion' }).click();
+    await page.getByRole('heading', { name: 'Revoke Notion?' }).waitFor();
+    await page.getByRole('button', { name: 'Revoke Notion' }).click();
+    await page.locator('#flash').getByText(/^Revoked Notion/).waitFor();
+    await card(page, 'notion').getByText('Not connected').waitFor();
+    expect(fake.revokedIds).toEqual(['ca_demo_notion']);
+    await context.close();
+  });
+});
+
+describe('without JavaScript', () => {
+  it('syncs, explains how to connect on a page, toggles and revokes', async () => {
+    const { context, page } = await openPage(false);
+    await page.getByRole('button', { name: 'Sync from Composio' }).click();
+    await page.locator('#flash').getByText('Synced: 5 added, 0 removed, 0 unchanged').waitFor();
+
+    await card(page, 'linear').getByRole('button', { name: 'How to connect Linear' }).click();
+    await page.getByRole('heading', { name: 'Connect Linear' }).waitFor();
+    await page.getByRole('link', { name: 'Close' }).click();
+    await page.getByRole('heading', { name: /^Integrations of/ }).waitFor();
+
+    await card(page, 'github').getByRole('button', { name: 'Disable GitHub' }).click();
+    await card(page, 'github').getByText('Connected, disabled here').waitFor();
+
+    await card(page, 'gmail').getByRole('link', { name: 'Revoke Gmail' }).click();
+    await page.getByRole('button', { name: 'Revoke Gmail' }).click();
+    await page.locator('#flash').getByText(/^Revoked Gmail/).waitFor();
+    await card(page, 'gmail').getByText('Not connected').waitFor();
+    await context.close();
+  });
+
+  it('shows why when Composio fails, and changes nothing', async () => {
+    const { context, page } = await openPage(false);
+    fake.failAlways({ status: 500, message: 'Composio is having a bad day' });
+    await page.getByRole('button', { name: 'Sync from Composio' }).click();
+    await page.locator('#flash').getByText(/Composio is having a bad day\. Nothing was changed\./).waitFor();
+    await card(page, 'gmail').getByText('Not connected').waitFor();
+    await context.close();
+  });
+});

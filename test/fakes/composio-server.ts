@@ -1,0 +1,350 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake Composio API speaking the v3.1 wire format (docs: /work/shared/composio-api.md), for tests
+ * and the local demo. Only the connected-accounts endpoints Switchboard uses are served.
+ * Run it alone with `tsx test/fakes/composio-server.ts [port] [userId]`.
+ */
+export interface FakeAccount {
+  id: string;
+  userId: string;
+  toolkit: string;
+  status?: string;
+  isDisabled?: boolean;
+  alias?: string | null;
+  /** Served as state.val.email, the way toolkits that know an email expose it. */
+  email?: string | null;
+  /** Served as the deprecated `data` object; defaults to {}. */
+  data?: Record<string, unknown>;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface FakeFailure {
+  status: number;
+  message: string;
+  retryAfterSeconds?: number;
+  code?: number;
+  slug?: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+}
+
+/** html: a 200 text/html page; truncated-json: cut-off JSON; wrong-shape: valid JSON without items. */
+export type MalformedMode = 'html' | 'truncated-json' | 'wrong-shape';
+
+export interface FakeComposio {
+  url: string;
+  apiKey: string;
+  accounts: FakeAccount[];
+  requests: LoggedRequest[];
+  /** Ids deleted with revoke_on_delete=true or revoked via POST .../revoke. */
+  revokedIds: string[];
+  deletedIds: string[];
+  setAccounts(list: FakeAccount[]): void;
+  /** The next n API requests fail with this error. */
+  failNext(n: number, failure: FakeFailure): void;
+  failAlways(failure: FakeFailure): void;
+  clearFailures(): void;
+  setDelayMs(ms: number): void;
+  setMalformed(mode: MalformedMode | false): void;
+  /** Every list page answers with another cursor: a fresh one each time, or the same one again. */
+  setEndlessCursor(mode: 'fresh' | 'same' | false): void;
+  /** Called as each request arrives, before it is answered: lets a test change state mid-pagination. */
+  onRequest(hook: ((request: LoggedRequest) => void) | null): void;
+  setRefuseRevoke(match: string | ((id: string) => boolean) | null, status?: number, message?: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const API = '/api/v3.1/connected_accounts';
+const DEFAULT_API_KEY = 'fake-composio-key';
+
+export async function startFakeComposio(opts: { port?: number; apiKey?: string } = {}): Promise<FakeComposio> {
+  const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
+  let failures: { remaining: number; failure: FakeFailure } | null = null;
+  let delayMs = 0;
+  let malformed: MalformedMode | false = false;
+  let endlessCursor: 'fresh' | 'same' | false = false;
+  let refuseRevoke: { match: (id: string) => boolean; status: number; message: string } | null = null;
+  let requestCounter = 0;
+  let requestHook: ((request: LoggedRequest) => void) | null = null;
+  const timers = new Set<NodeJS.Timeout>();
+
+  const fake: FakeComposio = {
+    url: '',
+    apiKey,
+    accounts: [],
+    requests: [],
+    revokedIds: [],
+    deletedIds: [],
+    setAccounts(list) {
+      fake.accounts = [...list];
+    },
+    failNext(n, failure) {
+      failures = { remaining: n, failure };
+    },
+    failAlways(failure) {
+      failures = { remaining: Infinity, failure };
+    },
+    clearFailures() {
+      failures = null;
+    },
+    setDelayMs(ms) {
+      delayMs = ms;
+    },
+    setMalformed(mode) {
+      malformed = mode;
+    },
+    setEndlessCursor(mode) {
+      endlessCursor = mode;
+    },
+    onRequest(hook) {
+      requestHook = hook;
+    },
+    setRefuseRevoke(match, status = 400, message = 'This toolkit does not support revoking credentials') {
+      if (match === null) {
+        refuseRevoke = null;
+        return;
+      }
+      refuseRevoke = { match: typeof match === 'string' ? (id) => id === match : match, status, message };
+    },
+    reset() {
+      fake.accounts = [];
+      fake.requests.length = 0;
+      fake.revokedIds.length = 0;
+      fake.deletedIds.length = 0;
+      failures = null;
+      delayMs = 0;
+      malformed = false;
+      endlessCursor = false;
+      refuseRevoke = null;
+      requestHook = null;
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  function sendError(res: http.ServerResponse, status: number, message: string, extra: Partial<FakeFailure> = {}): void {
+    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
+    if (extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(extra.retryAfterSeconds);
+    const error = {
+      message,
+      status,
+      code: extra.code ?? status,
+      slug: extra.slug ?? defaultSlug(status),
+      request_id: `req_fake_${++requestCounter}`,
+    };
+    res.writeHead(status, headers).end(JSON.stringify({ error }));
+  }
+
+  function sendJson(res: http.ServerResponse, body: unknown): void {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  function listAccounts(query: URLSearchParams, res: http.ServerResponse): void {
+    if (malformed) return sendMalformed(res, malformed);
+    const userIds = csv(query.get('user_ids'));
+    const toolkits = csv(query.get('toolkit_slugs')).map((slug) => slug.toLowerCase());
+    const statuses = csv(query.get('statuses'));
+    const orderBy = query.get('order_by') === 'updated_at' ? 'updated_at' : 'created_at';
+    const limit = clamp(Number(query.get('limit') ?? 20), 1, 1000);
+    const offset = decodeCursor(query.get('cursor'));
+    if (offset === null) return sendError(res, 400, 'Invalid cursor', { slug: 'ConnectedAccount_InvalidCursor' });
+
+    const matching = fake.accounts
+      .filter((a) => userIds.length === 0 || userIds.includes(a.userId))
+      .filter((a) => toolkits.length === 0 || toolkits.includes(a.toolkit.toLowerCase()))
+      .filter((a) => statuses.length === 0 || statuses.includes(a.status ?? 'ACTIVE'))
+      .map(toWire)
+      .sort((a, b) => b[orderBy].localeCompare(a[orderBy]) || a.id.localeCompare(b.id));
+    const items = matching.slice(offset, offset + limit);
+    const hasMore = offset + limit < matching.length;
+    let nextCursor = hasMore ? encodeCursor(offset + limit) : null;
+    if (endlessCursor) nextCursor = encodeCursor(endlessCursor === 'same' ? offset : offset + 1);
+    sendJson(res, {
+      items,
+      next_cursor: nextCursor,
+      total_pages: Math.max(1, Math.ceil(matching.length / limit)),
+      current_page: Math.floor(offset / limit) + 1,
+      total_items: matching.length,
+    });
+  }
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): void {
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === API) return listAccounts(url.searchParams, res);
+
+    const match = /^\/api\/v3\.1\/connected_accounts\/([^/]+)(\/revoke|\/status)?$/.exec(url.pathname);
+    if (!match) return sendError(res, 404, `Cannot ${method} ${url.pathname}`, { slug: 'NotFound' });
+    const id = decodeURIComponent(match[1] ?? '');
+    const action = match[2] ?? '';
+    const account = fake.accounts.find((a) => a.id === id);
+    if (!account) {
+      return sendError(res, 404, `Connected account ${id} not found`, { code: 1806, slug: 'ConnectedAccount_NotFound' });
+    }
+
+    if (method === 'GET' && action === '') return malformed ? sendMalformed(res, malformed) : sendJson(res, toWire(account));
+    if (method === 'DELETE' && action === '') {
+      const revoke = url.searchParams.get('revoke_on_delete') === 'true';
+      if (revoke && refuseRevoke?.match(id)) return sendError(res, refuseRevoke.status, refuseRevoke.message);
+      fake.accounts = fake.accounts.filter((a) => a.id !== id);
+      fake.deletedIds.push(id);
+      if (revoke) fake.revokedIds.push(id);
+      return sendJson(res, revoke ? { success: true, revoke_job_id: `job_${id}` } : { success: true });
+    }
+    if (method === 'POST' && action === '/revoke') {
+      if (refuseRevoke?.match(id)) return sendError(res, refuseRevoke.status, refuseRevoke.message);
+      if ((account.status ?? 'ACTIVE') !== 'ACTIVE') return sendError(res, 409, `Connected account ${id} is not ACTIVE`);
+      account.status = 'REVOKED';
+      fake.revokedIds.push(id);
+      return sendJson(res, { revoked_tokens: ['access_token'], connected_account: { id, status: 'REVOKED' } });
+    }
+    if (method === 'PATCH' && action === '/status') {
+      const enabled = parseEnabled(body);
+      if (enabled === null) return sendError(res, 400, 'Body must be {"enabled": true|false}');
+      account.isDisabled = !enabled;
+      return sendJson(res, { success: true });
+    }
+    sendError(res, 405, `Cannot ${method} ${url.pathname}`, { slug: 'MethodNotAllowed' });
+  }
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.headers['x-api-key'] !== apiKey) {
+      return sendError(res, 401, 'Invalid API key. Check the x-api-key header.', { slug: 'Auth_InvalidApiKey' });
+    }
+    if (failures && failures.remaining > 0) {
+      failures.remaining -= 1;
+      const { status, message, ...extra } = failures.failure;
+      return sendError(res, status, message, extra);
+    }
+    route(req, res, url, body);
+  }
+
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      // Logged on arrival, so requests the client gave up on while we delayed still count.
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const logged = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams) };
+      fake.requests.push(logged);
+      requestHook?.(logged);
+      if (delayMs <= 0) return handle(req, res, body);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        // The client may have given up while we waited; answering then would throw.
+        if (!res.destroyed) handle(req, res, body);
+      }, delayMs);
+      timers.add(timer);
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+function toWire(a: FakeAccount) {
+  const status = a.status ?? 'ACTIVE';
+  const createdAt = a.createdAt ?? '2026-01-01T00:00:00.000Z';
+  const val: Record<string, unknown> = { status, access_token: 'REDACTED' };
+  if (a.email != null) val.email = a.email;
+  return {
+    id: a.id,
+    alias: a.alias ?? null,
+    word_id: null,
+    user_id: a.userId,
+    status,
+    status_reason: null,
+    is_disabled: a.isDisabled ?? false,
+    toolkit: { slug: a.toolkit },
+    auth_config: { id: `ac_${a.toolkit}`, auth_scheme: 'OAUTH2', is_composio_managed: true, is_disabled: false },
+    data: a.data ?? {},
+    state: { authScheme: 'OAUTH2', val },
+    created_at: createdAt,
+    updated_at: a.updatedAt ?? createdAt,
+  };
+}
+
+function sendMalformed(res: http.ServerResponse, mode: MalformedMode): void {
+  if (mode === 'html') {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Bad gateway</body></html>');
+  } else if (mode === 'truncated-json') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"items": [{"id": "ca_');
+  } else {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [], cursor: null }));
+  }
+}
+
+function defaultSlug(status: number): string {
+  if (status === 401) return 'Unauthorized';
+  if (status === 404) return 'NotFound';
+  if (status === 429) return 'RateLimitExceeded';
+  if (status >= 500) return 'InternalServerError';
+  return 'BadRequest';
+}
+
+function csv(value: string | null): string[] {
+  return value ? value.split(',').filter(Boolean) : [];
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.trunc(n))) : min;
+}
+
+// Opaque to clients, like Composio's cursors; a number inside is enough for a fake.
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null): number | null {
+  if (!cursor) return 0;
+  try {
+    const offset: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString()).o;
+    return typeof offset === 'number' && offset >= 0 ? offset : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseEnabled(body: string): boolean | null {
+  try {
+    const enabled: unknown = JSON.parse(body).enabled;
+    return typeof enabled === 'boolean' ? enabled : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sample accounts for the demo: one per case the UI has to show. */
+export function demoAccounts(userId: string): FakeAccount[] {
+  const day = (d: number) => `2026-01-${String(d).padStart(2, '0')}T09:00:00.000Z`;
+  return [
+    { id: 'ca_demo_gmail', userId, toolkit: 'gmail', email: 'ops@example.com', createdAt: day(2) },
+    { id: 'ca_demo_github', userId, toolkit: 'github', alias: 'switchboard-bot', createdAt: day(3) },
+    { id: 'ca_demo_drive', userId, toolkit: 'googledrive', createdAt: day(4) },
+    { id: 'ca_demo_calendar', userId, toolkit: 'googlecalendar', status: 'EXPIRED', createdAt: day(5), updatedAt: day(20) },
+    { id: 'ca_demo_notion', userId, toolkit: 'notion', createdAt: day(6) },
+    { id: 'ca_demo_unknown', userId, toolkit: 'slack_unknown', createdAt: day(7) },
+  ];
+}
+
+if (require.main === module) {
+  const port = Number(process.argv[2] ?? 4010);
+  const userId = process.argv[3] ?? 'demo-team';
+  void startFakeComposio({ port }).then((fake) => {
+    fake.setAccounts(demoAccounts(userId));
+    console.log(`Fake Composio on ${fake.url} (x-api-key: ${fake.apiKey}, user id: ${userId})`);
+  });
+}
