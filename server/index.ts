@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
+import { createComposioGateway } from './composio/client';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/open';
 import { createLogger } from './logger';
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
 
   if (!config.isProduction) await seedDemo(db, config, (msg) => console.log(msg));
 
-  const composio = null;
+  const composio = config.composio.apiKey
+    ? createComposioGateway({ apiKey: config.composio.apiKey, baseURL: config.composio.baseURL, logger })
+    : null;
+  logger.info(composio ? `Composio: ${config.composio.baseURL ?? 'https://backend.composio.dev'}` : 'Composio: not configured (set COMPOSIO_API_KEY to sync connected accounts)');
 
   const app = createApp({ config, db, logger, composio });
   const server = createServer(app);
