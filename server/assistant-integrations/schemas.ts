@@ -18,9 +18,11 @@ export const addFormSchema = z.object({
 export const bulkFormSchema = z
   .object({
     integration_ids: z
-      .union([z.string(), z.array(z.string())])
+      .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))], {
+        message: 'integration_ids must be a list of integration ids.',
+      })
       .optional()
-      .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value])),
+      .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]).map(String)),
   })
   .catchall(z.unknown());
 

@@ -260,6 +260,16 @@ describe('legacy bulk form', () => {
     );
   });
 
+  it('accepts JSON numbers and says what is wrong with a list that is not one', async () => {
+    const s = await setUp();
+    const ok = await post(s, 'json', s.page, { integration_ids: [ids.calculator] });
+    expect(ok.status).toBe(200);
+    expect((await promptIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    const bad = await post(s, 'json', s.page, { integration_ids: { 1: true } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('integration_ids must be a list of integration ids.');
+  });
+
   it('accepts a single integration_ids value and an empty set', async () => {
     const s = await setUp();
     await post(s, 'form', s.page, { integration_ids: String(ids.calculator) });

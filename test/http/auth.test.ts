@@ -1,6 +1,9 @@
 import request from 'supertest';
+import { createApp } from '../../server/app';
 import { MAX_FAILURES_PER_EMAIL } from '../../server/auth/service';
-import { createUser, csrfFrom, flashText, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import { createDatabase } from '../../server/db';
+import { createLogger } from '../../server/logger';
+import { createUser, csrfFrom, flashText, makeTestApp, signIn, testConfig, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 beforeAll(() => {
@@ -114,6 +117,28 @@ describe('shell', () => {
     expect(csp).not.toContain('unsafe-eval');
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.text).not.toMatch(/\sstyle="/);
+  });
+
+  it('answers /healthz with 503 when the database does not answer', async () => {
+    const down = createDatabase({ connectionString: 'postgres://nobody@127.0.0.1:1/none', description: 'down' });
+    try {
+      const res = await request(createApp({ config: testConfig(), db: down, logger: createLogger('silent'), composio: null })).get('/healthz');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ status: 'unavailable' });
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('lets a user in several teams switch between them', async () => {
+    const user = await createUser(t.db, { team: 'Alpha switch team' + Math.random() });
+    const second = await createUser(t.db, { email: user.email, team: 'Beta switch team' + Math.random(), role: 'member' });
+    const { agent } = await signIn(t.app, user);
+    const first = await agent.get(`/app/team/${user.teamId}/assistants`);
+    expect(first.text).toContain(`href="/app/team/${second.teamId}/assistants"`);
+    const other = await agent.get(`/app/team/${second.teamId}/assistants`);
+    expect(other.status).toBe(200);
+    expect(other.text).toMatch(/<summary><span class="visually-hidden">Team: <\/span>Beta switch team/);
   });
 
   it('serves htmx from node_modules', async () => {
