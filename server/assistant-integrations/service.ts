@@ -19,15 +19,7 @@ import {
 
 export type IntegrationStatus = 'added' | 'available' | 'needs_connection' | 'connection_lost';
 
-export interface IntegrationView {
-  id: number;
-  slug: string;
-  label: string;
-  icon: string;
-  category: string;
-  description: string;
-  auth: CatalogRow['auth'];
-  required: boolean;
+export interface IntegrationView extends Pick<CatalogRow, 'id' | 'slug' | 'label' | 'icon' | 'category' | 'description' | 'auth' | 'required'> {
   added: boolean;
   connection: ConnectionOption | null;
   status: IntegrationStatus;

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { createApiKeyConnection, createOAuth2Connection, promptIntegrations } from '../helpers/fixtures';
 import { seriousViolations } from './axe';
-import { newPage, screenshot, signInAsDemo, startApp, type Running } from './browser';
+import { openSignedIn, screenshot, startApp, type Running } from './browser';
 
 let running: Running;
 let teamId: number;
@@ -32,15 +32,7 @@ async function hasFocus(locator: ReturnType<Page['locator']>) {
 const pageUrl = () => `/app/team/${teamId}/assistant/${sales}/integrations`;
 const row = (page: Page, slug: string) => page.locator(`#integration-${slug}`);
 
-async function openPage(javaScriptEnabled: boolean) {
-  const { context, page } = await newPage(running, { javaScriptEnabled });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  await signInAsDemo(page);
-  await page.goto(pageUrl());
-  return { context, page, errors };
-}
+const openPage = (javaScriptEnabled: boolean) => openSignedIn(running, pageUrl(), { javaScriptEnabled });
 
 describe('with JavaScript', () => {
   it('adds an OAuth2 integration through the dialog, shows it Added with a flash, and removes it', async () => {

@@ -58,6 +58,19 @@ export async function signInAsDemo(page: Page): Promise<void> {
   await page.waitForURL(/\/app\/team\/\d+\/assistants$/);
 }
 
+/** A new browser context, signed in as the demo user, on the given page; collects page errors. */
+export async function openSignedIn(running: Running, url: string, options: { javaScriptEnabled: boolean }) {
+  const { context, page } = await newPage(running, options);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await signInAsDemo(page);
+  await page.goto(url);
+  return { context, page, errors };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

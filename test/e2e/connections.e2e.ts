@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { createComposioGateway } from '../../server/composio/client';
 import { demoAccounts, startFakeComposio, type FakeComposio } from '../fakes/composio-server';
 import { seriousViolations } from './axe';
-import { newPage, screenshot, signInAsDemo, startApp, type Running } from './browser';
+import { openSignedIn, screenshot, startApp, type Running } from './browser';
 
 let running: Running;
 let fake: FakeComposio;
@@ -25,14 +25,7 @@ beforeEach(async () => {
 
 const card = (page: Page, slug: string) => page.locator(`#provider-${slug}`);
 
-async function openPage(javaScriptEnabled: boolean) {
-  const { context, page } = await newPage(running, { javaScriptEnabled });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await signInAsDemo(page);
-  await page.goto(`/app/team/${teamId}/integrations`);
-  return { context, page, errors };
-}
+const openPage = (javaScriptEnabled: boolean) => openSignedIn(running, `/app/team/${teamId}/integrations`, { javaScriptEnabled });
 
 describe('with JavaScript', () => {
   it('syncs with a loading state that cannot be pressed twice, then shows the flash and the statuses', async () => {
