@@ -30,11 +30,11 @@
     }
   });
 
-  document.addEventListener('htmx:afterSwap', function (event) {
-    var dialog = event.detail.target.closest('dialog');
+  // Opened once the content has settled, i.e. htmx has processed its forms: a quick Enter is
+  // then already handled by htmx. (The page sets defaultSettleDelay to 0, so this is immediate.)
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var dialog = event.detail.target.closest && event.detail.target.closest('dialog');
     if (dialog && !dialog.open) {
-      // htmx would process the new content only when it settles; a quick Enter must already be boosted.
-      window.htmx.process(dialog);
       dialog.showModal();
       var first = dialog.querySelector('[autofocus], input:checked, input, select, button');
       if (first) first.focus();
