@@ -98,8 +98,8 @@ export type AddOutcome = { change: 'added' | 'switched' | 'unchanged'; integrati
 
 /** Adds one integration to an assistant, or switches its connection; one transaction with its audit row. */
 export async function addIntegration(tx: Tx, team: TeamContext, assistant: Assistant, integrationId: number, choice: Choice | null): Promise<AddOutcome> {
-  if (!(await findIntegration(tx, integrationId))) throw notFound('That integration');
-  const integration = (await listCatalogForAssistant(tx, team.id, assistant.id)).map(toView).find((i) => i.id === integrationId)!;
+  const integration = (await listCatalogForAssistant(tx, team.id, assistant.id)).map(toView).find((i) => i.id === integrationId);
+  if (!integration) throw notFound('That integration');
   const problem = connectionProblem(integration, choice);
   if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
 

@@ -230,6 +230,22 @@ describe('roles and teams', () => {
     expect((await keysOf(other.user.teamId)).map((k) => k.label)).toEqual(['Theirs']);
   });
 
+  it('refuses JSON API changes without the CSRF header with 403', async () => {
+    const s = await setUp();
+    await createOAuth2Connection(t.db, s.user.teamId, 'github');
+    expect((await s.session.agent.patch(`${s.api}/github/toggle`).send({ enabled: false })).status).toBe(403);
+    expect((await s.session.agent.delete(`${s.api}/github`)).status).toBe(403);
+    expect((await s.session.agent.post(`${s.api}/sync`)).status).toBe(403);
+    expect(await auditActions(t.db, s.user.teamId)).toEqual([]);
+  });
+
+  it('answers the JSON API with 401 in JSON when signed out', async () => {
+    const s = await setUp();
+    const res = await (await import('supertest')).default(t.app).get(s.api);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'not_signed_in', message: 'Sign in to continue.' });
+  });
+
   it('answers a malformed team or key id with 400', async () => {
     const s = await setUp();
     expect((await s.session.agent.get('/app/team/abc/integrations')).status).toBe(400);
