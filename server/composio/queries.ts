@@ -3,9 +3,9 @@ import type { Tx } from '../db';
 /** Namespace of the per-team advisory lock that keeps two syncs of one team apart. */
 const SYNC_LOCK_NAMESPACE = 7_240_001;
 
-export async function tryLockTeamSync(tx: Tx, teamId: number): Promise<boolean> {
-  const row = await tx.one<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [SYNC_LOCK_NAMESPACE, teamId]);
-  return row.locked;
+/** Waits for any other sync of this team to commit; held until this transaction ends. */
+export function lockTeamSync(tx: Tx, teamId: number) {
+  return tx.query('SELECT pg_advisory_xact_lock($1, $2)', [SYNC_LOCK_NAMESPACE, teamId]);
 }
 
 export function listComposioProviders(tx: Tx) {

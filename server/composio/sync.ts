@@ -1,10 +1,10 @@
-import type { Database } from '../db';
+import type { Database, Tx } from '../db';
 import type { Logger } from '../logger';
 import { recordAudit } from '../audit/queries';
 import { HttpError } from '../http/errors';
-import { loadTeam, requireAdmin } from '../teams/context';
+import { loadTeam, requireAdmin, type TeamContext } from '../teams/context';
 import type { ComposioAccount, ComposioGateway } from './types';
-import { listComposioProviders, listKnownAccounts, markVanished, touchTeamSyncedAt, tryLockTeamSync, upsertAccounts, type AccountUpsert } from './queries';
+import { listComposioProviders, listKnownAccounts, lockTeamSync, markVanished, touchTeamSyncedAt, upsertAccounts, type AccountUpsert } from './queries';
 
 /** Provider slugs, e.g. { added: ['gmail'], removed: [], unchanged: ['github'] }. */
 export interface SyncSummary {
@@ -28,21 +28,21 @@ export const notConfigured = () =>
   );
 
 /**
- * Brings the team's OAuth2 connections in line with Composio. Everything happens in one
- * transaction under a per-team advisory lock: a Composio failure rolls it all back, and a second
- * sync of the same team at the same time is told one is running. Writes are batched, so the
- * number of statements does not grow with the number of accounts.
+ * Brings the team's OAuth2 connections in line with Composio, in three steps: check the user may
+ * (a short transaction), list the accounts in Composio (no transaction or connection held while
+ * Composio answers), then apply everything in one transaction under a per-team advisory lock. A
+ * Composio failure therefore changes nothing, and a second sync of the same team waits for the
+ * first and then finds its changes already there. Writes are batched: the number of statements
+ * does not grow with the number of accounts.
  */
 export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): Promise<SyncSummary> {
-  return deps.db.withUser(userId, async (tx) => {
-    const team = await loadTeam(tx, teamId);
-    requireAdmin(team, 'sync connections from Composio');
-    if (!deps.composio) throw notConfigured();
-    if (!(await tryLockTeamSync(tx, team.id))) {
-      throw new HttpError(409, 'A sync of this team is already running. Wait a moment, then reload the page.', 'sync_running');
-    }
+  const team = await deps.db.withUser(userId, (tx) => loadSyncingTeam(tx, teamId));
+  if (!deps.composio) throw notConfigured();
+  const accounts = await deps.composio.listAccounts(team.composioUserId ?? deps.defaultComposioUserId);
 
-    const accounts = await deps.composio.listAccounts(team.composioUserId ?? deps.defaultComposioUserId);
+  return deps.db.withUser(userId, async (tx) => {
+    await loadSyncingTeam(tx, teamId);
+    await lockTeamSync(tx, team.id);
     const providers = await listComposioProviders(tx);
     const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
     const known = await listKnownAccounts(tx, team.id);
@@ -74,6 +74,12 @@ export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): 
     await recordAudit(tx, { teamId: team.id, action: 'composio.synced', target: 'Composio', details: { ...summary, accounts: rows.size } });
     return summary;
   });
+}
+
+async function loadSyncingTeam(tx: Tx, teamId: number): Promise<TeamContext> {
+  const team = await loadTeam(tx, teamId);
+  requireAdmin(team, 'sync connections from Composio');
+  return team;
 }
 
 function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {

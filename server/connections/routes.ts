@@ -136,15 +136,16 @@ export async function runSync(deps: ConnectionDeps, req: Request, res: Response,
 }
 
 /**
- * Composio failures and "try again later" answers (sync running, not configured) go back to the
- * page as an error flash for people; JSON clients get { error, message } from the error handler.
+ * Composio failures and answers a person can only wait out or fix elsewhere (not configured,
+ * nothing to revoke) go back to the page as an error flash; JSON clients get { error, message }
+ * from the error handler.
  */
 async function withComposioFailureAsFlash(req: Request, res: Response, backTo: string, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
     const composio = error instanceof ComposioError;
-    const retryLater = error instanceof HttpError && (error.code === 'sync_running' || error.code === 'composio_not_configured' || error.code === 'not_connected');
+    const retryLater = error instanceof HttpError && (error.code === 'composio_not_configured' || error.code === 'not_connected');
     if (!composio && !retryLater) throw error;
     if (wantsJson(req)) throw error; // the error handler answers { error, message } with the status
     flash(req, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
