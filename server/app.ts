@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));
-  app.use(setUpSession({ pool: db.pool, secret: config.sessionSecret, secure: config.isProduction }));
+  app.use(setUpSession({ pool: db.pool, secret: config.sessionSecret, production: config.isProduction }));
   app.use(setUpCsrf());
   app.use(setUpFlash);
   app.use(setUpViewHelpers(config));

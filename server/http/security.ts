@@ -1,8 +1,11 @@
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
-/** Strict CSP: scripts and styles only from this origin, no inline code, no eval. */
-export function setUpSecurityHeaders(secure: boolean): RequestHandler {
+/**
+ * Strict CSP: scripts and styles only from this origin, no inline code, no eval. HSTS in
+ * production (browsers honour it only over HTTPS, so plain-HTTP set-ups keep working).
+ */
+export function setUpSecurityHeaders(production: boolean): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -16,9 +19,8 @@ export function setUpSecurityHeaders(secure: boolean): RequestHandler {
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],
-        ...(secure ? { upgradeInsecureRequests: [] } : {}),
       },
     },
-    strictTransportSecurity: secure,
+    strictTransportSecurity: production,
   });
 }

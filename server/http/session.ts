@@ -12,7 +12,7 @@ declare module 'express-session' {
 const EIGHT_HOURS = 8 * 60 * 60 * 1000;
 
 /** Sessions live in PostgreSQL so several app instances can share them. */
-export function setUpSession(options: { pool: pg.Pool; secret: string; secure: boolean }): RequestHandler {
+export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): RequestHandler {
   const PgStore = connectPgSimple(session);
   return session({
     name: 'switchboard.sid',
@@ -21,7 +21,9 @@ export function setUpSession(options: { pool: pg.Pool; secret: string; secure: b
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: EIGHT_HOURS },
+    // In production the cookie is Secure whenever the request came over HTTPS (behind a proxy, set
+    // TRUST_PROXY); over plain HTTP a Secure cookie would never be set and nobody could sign in.
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.production ? 'auto' : false, maxAge: EIGHT_HOURS },
   });
 }
 

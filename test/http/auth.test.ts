@@ -33,6 +33,27 @@ describe('sign-in', () => {
     expect(app.headers.location).toBe(`/app/team/${user.teamId}/assistants`);
   });
 
+  it('in production, marks the cookie Secure over HTTPS behind a trusted proxy, and still signs in over plain HTTP', async () => {
+    const config = testConfig({ NODE_ENV: 'production', TRUST_PROXY: 'loopback' });
+    const app = createApp({ config, db: t.db, logger: createLogger('silent'), composio: null });
+    const user = await createUser(t.db);
+    for (const [proto, secure] of [['https', true], ['http', false]] as const) {
+      // By hand: supertest's cookie jar would not send a Secure cookie over its plain connection.
+      const page = await request(app).get('/login').set('X-Forwarded-Proto', proto);
+      const sessionCookie = page.headers['set-cookie']![0]!.split(';')[0]!;
+      const res = await request(app)
+        .post('/login')
+        .set('X-Forwarded-Proto', proto)
+        .set('Cookie', sessionCookie)
+        .type('form')
+        .send({ email: user.email, password: user.password, _csrf: csrfFrom(page.text) });
+      expect(res.status).toBe(303);
+      const cookie = res.headers['set-cookie']?.[0] ?? '';
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(/;\s*Secure/i.test(cookie)).toBe(secure);
+    }
+  });
+
   it('refuses a wrong password with a message and no session', async () => {
     const user = await createUser(t.db);
     const agent = request.agent(t.app);
