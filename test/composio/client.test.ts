@@ -153,10 +153,9 @@ describe('listAccounts', () => {
   test('a 429 with a long Retry-After fails at once and says when to try again', async () => {
     fake.failAlways({ status: 429, message: 'Rate limit exceeded', retryAfterSeconds: 3600 });
 
-    const started = Date.now();
+    // One request and no retry: it did not sit out the hour (the test would time out if it had).
     const err = await failureOf(gateway().listAccounts('team-7'));
 
-    expect(Date.now() - started).toBeLessThan(500);
     expect(err.status).toBe(429);
     expect(err.message).toBe('Composio is rate limiting requests (Rate limit exceeded); try again in about 60 minutes');
     expect(fake.requests).toHaveLength(1);
