@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { parse } from '../http/validate';
 import { withTeam } from '../teams/context';
-import { loadProviders, revokeProvider, toggleProvider } from './service';
+import { loadProviders, providersJson, revokeProvider, toggleProvider } from './service';
 import { providerParam, toggleSchema } from './schemas';
 import { runSync, type ConnectionDeps } from './routes';
 
@@ -17,23 +17,7 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
 
   router.get('/', async (req, res) => {
     const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
-    res.json({
-      configured: deps.composio !== null,
-      lastSyncedAt: team.lastSyncedAt,
-      providers: providers.map((p) => ({
-        provider: p.provider,
-        label: p.label,
-        icon: p.icon,
-        required: p.required,
-        category: p.category,
-        description: p.description,
-        connected: p.connected,
-        enabled: p.enabled,
-        status: p.status,
-        accountEmail: p.accountEmail,
-        usedBy: p.usedBy,
-      })),
-    });
+    res.json(providersJson(team, providers, deps.composio !== null));
   });
 
   router.post('/sync', async (req, res) => {

@@ -13,7 +13,18 @@ import { done } from '../http/respond';
 import { parse } from '../http/validate';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { apiKeySchema, providerParam, settingsSchema, toggleSchema } from './schemas';
-import { addApiKey, loadApiKey, loadConnectionsPage, loadProvider, removeApiKey, revokeProvider, saveComposioUserId, toggleProvider } from './service';
+import {
+  addApiKey,
+  loadApiKey,
+  loadConnectionsPage,
+  loadProvider,
+  loadProviders,
+  providersJson,
+  removeApiKey,
+  revokeProvider,
+  saveComposioUserId,
+  toggleProvider,
+} from './service';
 
 // Mounted at /app/team/:teamId/integrations (HTML forms; each change answers 303 back with a flash)
 // GET  /                          the team's connections
@@ -42,6 +53,10 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   const back = (team: TeamContext) => `/app/team/${team.id}/integrations`;
 
   router.get('/', async (req, res) => {
+    if (wantsJson(req)) {
+      const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
+      return res.json(providersJson(team, providers, deps.composio !== null));
+    }
     const view = await withTeam(db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
     res.render('connections/page', { title: `Integrations · ${view.team.name}`, ...view, ...composioLocals(deps, view.team) });
   });

@@ -66,6 +66,27 @@ export function toProviderView(row: ProviderRow): ProviderView {
   };
 }
 
+/** The dashboard design's shape for the team's providers. */
+export function providersJson(team: TeamContext, providers: ProviderView[], configured: boolean) {
+  return {
+    configured,
+    lastSyncedAt: team.lastSyncedAt,
+    providers: providers.map((p) => ({
+      provider: p.provider,
+      label: p.label,
+      icon: p.icon,
+      required: p.required,
+      category: p.category,
+      description: p.description,
+      connected: p.connected,
+      enabled: p.enabled,
+      status: p.status,
+      accountEmail: p.accountEmail,
+      usedBy: p.usedBy,
+    })),
+  };
+}
+
 export async function loadProviders(tx: Tx, team: TeamContext): Promise<ProviderView[]> {
   return (await listProviders(tx, team.id)).map(toProviderView);
 }

@@ -61,6 +61,8 @@ describe('the team integrations page', () => {
       connected: true, enabled: true, status: 'connected', accountEmail: 'team@acme.test', usedBy: 1,
     });
     expect(res.body.providers[6]).toMatchObject({ provider: 'notion', connected: false, status: 'not_connected', accountEmail: null, usedBy: 0 });
+    const page = await s.session.agent.get(s.page).set('Accept', 'application/json');
+    expect(page.body).toEqual(res.body);
   });
 
   it('explains how to connect, as a page and as a dialog fragment', async () => {
