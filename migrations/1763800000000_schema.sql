@@ -2,7 +2,7 @@
 
 -- The app connects as the owner of these tables and, for every request that touches team data,
 -- switches to switchboard_app inside the transaction. switchboard_app owns nothing, so row-level
--- security applies to it even when the connecting user is a superuser. See docs/decisions/002-row-level-security.md.
+-- security applies to it even when the connecting user is a superuser. See docs/decisions/004-row-level-security.md.
 DO $$
 BEGIN
   CREATE ROLE switchboard_app NOLOGIN;
