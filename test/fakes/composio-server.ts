@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A fake Composio API speaking the v3.1 wire format (docs: /work/shared/composio-api.md), for tests
+ * A fake Composio API speaking the v3.1 wire format (as Composio's docs and the SDK describe it), for tests
  * and the local demo. Only the connected-accounts endpoints Switchboard uses are served.
  * Run it alone with `tsx test/fakes/composio-server.ts [port] [userId]`.
  */
