@@ -46,9 +46,7 @@
     if (!(dialog instanceof HTMLDialogElement)) return;
     var body = dialog.querySelector('[data-dialog-body]');
     if (body) body.innerHTML = '';
-    var trigger = opener && document.contains(opener) ? opener : null;
-    if (!trigger && dialog.dataset.returnFocus) trigger = document.getElementById(dialog.dataset.returnFocus);
-    if (trigger) trigger.focus();
+    if (opener && document.contains(opener)) opener.focus();
     opener = null;
   }, true);
 
@@ -58,7 +56,6 @@
     if (!form) return;
     var button = form.querySelector('button[type="submit"]');
     if (button) {
-      button.dataset.label = button.textContent;
       button.textContent = form.dataset.busyLabel;
       button.setAttribute('aria-busy', 'true');
     }

@@ -6,6 +6,7 @@ import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { parse } from '../http/validate';
+import { groupByCategory } from '../http/view-helpers';
 import { teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
 import {
@@ -42,24 +43,18 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
       title: `${assistant.name} · Integrations`,
       team,
       assistant,
-      pageUrl: pageUrl(team, assistant),
+      pageUrl: pageUrl(team.id, assistant.id),
       groups: groupByCategory(filter(integrations, q)),
       q,
       total: integrations.length,
-      syncUrl: `${pageUrl(team, assistant)}/sync`,
+      syncUrl: `${pageUrl(team.id, assistant.id)}/sync`,
       ...composioLocals(deps, team),
     });
   });
 
   router.get('/add/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
-    const view = await inTeam(db, req, async (tx, team) => {
-      const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
-      const integration = integrations.find((i) => i.id === integrationId);
-      if (!integration) throw notFound('That integration');
-      return { team, assistant, integration };
-    });
-    renderPicker(req, res, 200, { ...view, error: null });
+    renderPicker(req, res, 200, { ...(await loadPickerView(db, req, integrationId)), error: null });
   });
 
   router.post('/add/:integrationId', async (req, res) => {
@@ -71,7 +66,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
         return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice) };
       });
       done(req, res, {
-        to: pageUrl(team, assistant),
+        to: pageUrl(team.id, assistant.id),
         kind: outcome.change === 'unchanged' ? 'info' : 'success',
         message: addMessage(outcome, assistant),
         json: { change: outcome.change, integration: { ...outcome.integration, added: true, status: 'added', connection: outcome.connection } },
@@ -79,11 +74,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     } catch (error) {
       // A plain form that could not be accepted gets the picker again, with what to fix.
       if (!(error instanceof HttpError) || error.status !== 422 || wantsJson(req)) throw error;
-      const view = await inTeam(db, req, async (tx, team) => {
-        const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
-        return { team, assistant, integration: integrations.find((i) => i.id === integrationId)! };
-      });
-      renderPicker(req, res, 422, { ...view, error: error.message });
+      renderPicker(req, res, 422, { ...(await loadPickerView(db, req, integrationId)), error: error.message });
     }
   });
 
@@ -93,11 +84,11 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
       const assistant = await loadAssistant(tx, team, promptIdOf(req));
       return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
     });
-    done(req, res, { to: pageUrl(team, assistant), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
+    done(req, res, { to: pageUrl(team.id, assistant.id), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
   });
 
   router.post('/sync', async (req, res) => {
-    await runSync(deps, req, res, `/app/team/${teamIdOf(req)}/assistant/${promptIdOf(req)}/integrations`);
+    await runSync(deps, req, res, pageUrl(teamIdOf(req), promptIdOf(req)));
   });
 
   router.post('/', async (req, res) => {
@@ -106,7 +97,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
       const assistant = await loadAssistant(tx, team, promptIdOf(req));
       return { team, assistant, result: await replaceIntegrations(tx, team, assistant, form.integration_ids, req.body as Record<string, unknown>) };
     });
-    done(req, res, { to: pageUrl(team, assistant), message: bulkMessage(result, assistant), json: result });
+    done(req, res, { to: pageUrl(team.id, assistant.id), message: bulkMessage(result, assistant), json: result });
   });
 
   return router;
@@ -134,12 +125,22 @@ function promptIdOf(req: Request): number {
   return parse(idParam('assistant id'), req.params.promptId);
 }
 
-export function pageUrl(team: TeamContext, assistant: Assistant): string {
-  return `/app/team/${team.id}/assistant/${assistant.id}/integrations`;
+export function pageUrl(teamId: number, promptId: number): string {
+  return `/app/team/${teamId}/assistant/${promptId}/integrations`;
+}
+
+/** The picker's data: the page's catalog narrowed to one integration, 404 if there is no such one. */
+function loadPickerView(db: Database, req: Request, integrationId: number) {
+  return inTeam(db, req, async (tx, team) => {
+    const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
+    const integration = integrations.find((i) => i.id === integrationId);
+    if (!integration) throw notFound('That integration');
+    return { team, assistant, integration };
+  });
 }
 
 function renderPicker(req: Request, res: Response, status: number, view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; error: string | null }) {
-  const locals = { ...view, title: `Add ${view.integration.label} to ${view.assistant.name}`, pageUrl: pageUrl(view.team, view.assistant) };
+  const locals = { ...view, title: `Add ${view.integration.label} to ${view.assistant.name}`, pageUrl: pageUrl(view.team.id, view.assistant.id) };
   const fragment = htmxTarget(req) === PICKER_TARGET;
   res.status(status).render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);
 }
@@ -150,12 +151,6 @@ function filter(integrations: IntegrationView[], q: string): IntegrationView[] {
   return integrations.filter((i) => [i.label, i.description, i.category, i.slug].some((text) => text.toLowerCase().includes(needle)));
 }
 
-function groupByCategory(integrations: IntegrationView[]): { category: string; integrations: IntegrationView[] }[] {
-  const groups = new Map<string, IntegrationView[]>();
-  for (const integration of integrations) groups.set(integration.category, [...(groups.get(integration.category) ?? []), integration]);
-  return [...groups].map(([category, list]) => ({ category, integrations: list }));
-}
-
 function bulkMessage(result: { added: string[]; removed: string[]; switched: string[] }, assistant: Assistant): string {
   const parts = [
     result.added.length ? `added ${result.added.join(', ')}` : '',
@@ -163,6 +158,5 @@ function bulkMessage(result: { added: string[]; removed: string[]; switched: str
     result.removed.length ? `removed ${result.removed.join(', ')}` : '',
   ].filter(Boolean);
   if (!parts.length) return `${assistant.name}'s integrations are unchanged.`;
-  const text = parts.join('; ');
-  return `Saved ${assistant.name}: ${text}.`;
+  return `Saved ${assistant.name}: ${parts.join('; ')}.`;
 }

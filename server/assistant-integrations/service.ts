@@ -55,6 +55,11 @@ export function toView(row: CatalogRow): IntegrationView {
   };
 }
 
+/** The catalog as this assistant sees it: one statement. */
+async function loadCatalog(tx: Tx, teamId: number, promptId: number): Promise<IntegrationView[]> {
+  return (await listCatalogForAssistant(tx, teamId, promptId)).map(toView);
+}
+
 export async function loadAssistant(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
   const assistant = await findAssistant(tx, team.id, promptId);
   if (!assistant) throw notFound('That assistant');
@@ -64,7 +69,7 @@ export async function loadAssistant(tx: Tx, team: TeamContext, promptId: number)
 /** The page: three statements (team, assistant, catalog) however large the team. */
 export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: number) {
   const assistant = await loadAssistant(tx, team, promptId);
-  const integrations = (await listCatalogForAssistant(tx, team.id, promptId)).map(toView);
+  const integrations = await loadCatalog(tx, team.id, promptId);
   return { assistant, integrations };
 }
 
@@ -98,7 +103,7 @@ export type AddOutcome = { change: 'added' | 'switched' | 'unchanged'; integrati
 
 /** Adds one integration to an assistant, or switches its connection; one transaction with its audit row. */
 export async function addIntegration(tx: Tx, team: TeamContext, assistant: Assistant, integrationId: number, choice: Choice | null): Promise<AddOutcome> {
-  const integration = (await listCatalogForAssistant(tx, team.id, assistant.id)).map(toView).find((i) => i.id === integrationId);
+  const integration = (await loadCatalog(tx, team.id, assistant.id)).find((i) => i.id === integrationId);
   if (!integration) throw notFound('That integration');
   const problem = connectionProblem(integration, choice);
   if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
@@ -157,7 +162,7 @@ export async function replaceIntegrations(
   rawIds: string[],
   body: Record<string, unknown>,
 ): Promise<{ added: string[]; removed: string[]; switched: string[] }> {
-  const catalog = (await listCatalogForAssistant(tx, team.id, assistant.id)).map(toView);
+  const catalog = await loadCatalog(tx, team.id, assistant.id);
   const byId = new Map(catalog.map((i) => [i.id, i]));
   const chosen = new Map<number, Choice | null>();
 

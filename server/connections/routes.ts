@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import type { Database } from '../db';
-import type { Logger } from '../logger';
 import type { ComposioGateway } from '../composio/types';
 import { ComposioError, composioFailureMessage } from '../composio/types';
 import { syncMessage, syncTeam } from '../composio/sync';
@@ -11,6 +10,7 @@ import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { parse } from '../http/validate';
+import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { apiKeySchema, providerParam, settingsSchema, toggleSchema } from './schemas';
 import {
@@ -43,14 +43,12 @@ export const CONNECT_TARGET = 'connect-body';
 export interface ConnectionDeps {
   config: Config;
   db: Database;
-  logger: Logger;
   composio: ComposioGateway | null;
 }
 
 export function connectionRoutes(deps: ConnectionDeps): Router {
   const { db, config } = deps;
   const router = Router({ mergeParams: true });
-  const back = (team: TeamContext) => `/app/team/${team.id}/integrations`;
 
   router.get('/', async (req, res) => {
     if (wantsJson(req)) {
@@ -58,7 +56,12 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
       return res.json(providersJson(team, providers, deps.composio !== null));
     }
     const view = await withTeam(db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
-    res.render('connections/page', { title: `Integrations · ${view.team.name}`, ...view, ...composioLocals(deps, view.team) });
+    res.render('connections/page', {
+      title: `Integrations · ${view.team.name}`,
+      ...view,
+      providerGroups: groupByCategory(view.providers),
+      ...composioLocals(deps, view.team),
+    });
   });
 
   router.get('/:provider/connect', async (req, res) => {
@@ -75,8 +78,8 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.post('/:provider/toggle', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     const { enabled } = parse(toggleSchema, req.body ?? {});
-    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await toggleProvider(tx, team, slug, enabled) }));
-    done(req, res, { to: back(team), message, json: { enabled } });
+    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled));
+    done(req, res, { to: teamPageUrl(req), message, json: { enabled } });
   });
 
   router.get('/:provider/revoke', async (req, res) => {
@@ -91,16 +94,16 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.post('/:provider/revoke', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
-      const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await revokeProvider(tx, team, slug, deps.composio) }));
-      done(req, res, { to: back(team), message });
+      const message = await withTeam(db, req, (tx, team) => revokeProvider(tx, team, slug, deps.composio));
+      done(req, res, { to: teamPageUrl(req), message });
     });
   });
 
   router.post('/:provider/api-keys', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     const form = parse(apiKeySchema, req.body ?? {});
-    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await addApiKey(tx, team, slug, form, config.encryptionKey) }));
-    done(req, res, { to: back(team), message });
+    const message = await withTeam(db, req, (tx, team) => addApiKey(tx, team, slug, form, config.encryptionKey));
+    done(req, res, { to: teamPageUrl(req), message });
   });
 
   router.get('/api-keys/:keyId/delete', async (req, res) => {
@@ -111,17 +114,14 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
 
   router.post('/api-keys/:keyId/delete', async (req, res) => {
     const keyId = parse(idParam('API key id'), req.params.keyId);
-    const { team, message } = await withTeam(db, req, async (tx, team) => ({ team, message: await removeApiKey(tx, team, keyId) }));
-    done(req, res, { to: back(team), message });
+    const message = await withTeam(db, req, (tx, team) => removeApiKey(tx, team, keyId));
+    done(req, res, { to: teamPageUrl(req), message });
   });
 
   router.post('/settings', async (req, res) => {
     const form = parse(settingsSchema, req.body ?? {});
-    const { team, message } = await withTeam(db, req, async (tx, team) => ({
-      team,
-      message: await saveComposioUserId(tx, team, form.composio_user_id, config.composio.defaultUserId),
-    }));
-    done(req, res, { to: back(team), message });
+    const message = await withTeam(db, req, (tx, team) => saveComposioUserId(tx, team, form.composio_user_id, config.composio.defaultUserId));
+    done(req, res, { to: teamPageUrl(req), message });
   });
 
   return router;

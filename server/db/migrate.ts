@@ -10,7 +10,7 @@ interface MigrateLogger {
  * Runs pending SQL migrations under node-pg-migrate's advisory lock; a second instance starting at
  * the same time waits for the first instead of failing.
  */
-export async function migrate(connectionString: string, logger?: MigrateLogger, direction: 'up' | 'down' = 'up', count?: number): Promise<string[]> {
+export async function migrate(connectionString: string, logger?: MigrateLogger): Promise<string[]> {
   // node-pg-migrate is ESM-only; Node 20.19+ loads it from CommonJS.
   const { runner } = await import('node-pg-migrate');
   const client = new pg.Client({ connectionString });
@@ -19,15 +19,15 @@ export async function migrate(connectionString: string, logger?: MigrateLogger, 
     const ran = await runner({
       dbClient: client,
       dir: migrationsDir(),
-      direction,
-      count: count ?? (direction === 'up' ? Infinity : 1),
+      direction: 'up',
+      count: Infinity,
       migrationsTable: 'pgmigrations',
       singleTransaction: true,
       advisoryLockMode: 'wait',
       log: () => {},
       logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
-    for (const m of ran) logger?.info(`migration ${direction}: ${m.name}`);
+    for (const m of ran) logger?.info(`migration up: ${m.name}`);
     return ran.map((m) => m.name);
   } finally {
     await client.end();

@@ -8,7 +8,6 @@ export function setUpViewHelpers(config: Config): RequestHandler {
   return (req, res, next) => {
     res.locals.signedIn = Boolean(req.session?.userId);
     res.locals.demoMode = config.demoMode;
-    res.locals.currentPath = req.path;
     res.locals.formatDate = (value: Date | string | null) => (value ? `${dateTime.format(new Date(value))} UTC` : '');
     res.locals.plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
     res.locals.describeAudit = describeAudit;
@@ -34,6 +33,13 @@ const auditTexts: Record<string, (target: string, details: Record<string, unknow
 };
 
 const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+
+/** Items grouped by their category, in the order the categories first appear (the catalog's order). */
+export function groupByCategory<T extends { category: string }>(items: T[]): { category: string; items: T[] }[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(item.category, [...(groups.get(item.category) ?? []), item]);
+  return [...groups].map(([category, grouped]) => ({ category, items: grouped }));
+}
 
 /** One line of "Recent activity" for an audit event. */
 export function describeAudit(event: { action: string; target: string; details: Record<string, unknown> }): string {
