@@ -36,7 +36,7 @@ const envSchema = z.object({
   DEMO_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
   COMPOSIO_API_KEY: optionalString,
   COMPOSIO_BASE_URL: optionalString.pipe(z.url({ message: 'must be a URL such as https://backend.composio.dev' }).optional()),
-  COMPOSIO_USER_ID: z.string().trim().min(1, 'must not be empty').default('default'),
+  COMPOSIO_USER_ID: optionalString.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   COMPOSIO_DASHBOARD_URL: z.url({ message: 'must be a URL' }).default('https://platform.composio.dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optionalString,
@@ -55,7 +55,8 @@ export interface Config {
   composio: {
     apiKey: string | undefined;
     baseURL: string | undefined;
-    defaultUserId: string;
+    /** The Composio user id of the first team created on an empty database; never a fallback for other teams. */
+    firstTeamUserId: string | undefined;
     dashboardUrl: string;
   };
   logLevel: string;
@@ -101,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     composio: {
       apiKey: e.COMPOSIO_API_KEY,
       baseURL: e.COMPOSIO_BASE_URL,
-      defaultUserId: e.COMPOSIO_USER_ID,
+      firstTeamUserId: e.COMPOSIO_USER_ID,
       dashboardUrl: e.COMPOSIO_DASHBOARD_URL,
     },
     logLevel: e.LOG_LEVEL,

@@ -16,7 +16,13 @@ export async function seedDemo(db: Database, config: Config, print: (msg: string
   const seeded = await db.withOwner(async (tx) => {
     const existing = await tx.maybeOne('SELECT 1 FROM users WHERE email = $1', [DEMO_EMAIL]);
     if (existing) return false;
-    const { teamId } = await provisionUser(tx, { email: DEMO_EMAIL, password, teamName: DEMO_TEAM, role: 'admin' });
+    const { teamId } = await provisionUser(tx, {
+      email: DEMO_EMAIL,
+      password,
+      teamName: DEMO_TEAM,
+      role: 'admin',
+      firstTeamComposioUserId: config.composio.firstTeamUserId,
+    });
     await tx.query(
       `INSERT INTO prompts (team_id, name, description) VALUES
          ($1, 'Sales Assistant', 'Drafts follow-ups and keeps the pipeline tidy.'),

@@ -26,13 +26,24 @@ async function main(): Promise<void> {
   if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]!.message}\n${USAGE}`);
   const args = parsed.data;
 
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
-    const result = await db.withOwner((tx) => provisionUser(tx, { email: args.email, password: args.password, teamName: args.team, role: args.role }));
+    const result = await db.withOwner((tx) =>
+      provisionUser(tx, {
+        email: args.email,
+        password: args.password,
+        teamName: args.team,
+        role: args.role,
+        firstTeamComposioUserId: config.composio.firstTeamUserId,
+      }),
+    );
     console.log(
       [
         result.createdUser ? `Created user ${args.email}.` : `User ${args.email} already existed; the password was left unchanged.`,
-        result.createdTeam ? `Created team "${args.team}".` : `Team "${args.team}" already existed.`,
+        result.createdTeam
+          ? `Created team "${args.team}"; it syncs the accounts of Composio user id ${result.teamComposioUserId}.`
+          : `Team "${args.team}" already existed.`,
         `${args.email} is ${args.role === 'admin' ? 'an admin' : 'a member'} of "${args.team}".`,
       ].join('\n'),
     );

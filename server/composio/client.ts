@@ -109,8 +109,13 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
           opts.logger?.warn({ issues }, 'Composio list response did not have the expected shape');
           throw unreadable();
         }
-        // Keyed by id: an account that moves between pages while we read must not appear twice.
-        for (const item of parsed.data.items) accounts.set(item.id, toAccount(item));
+        // Keyed by id: an account listed twice (or moving between pages while we read) appears once,
+        // as its most recently updated copy.
+        for (const item of parsed.data.items) {
+          const account = toAccount(item);
+          const seen = accounts.get(account.id);
+          if (!seen || account.updatedAt > seen.updatedAt) accounts.set(account.id, account);
+        }
         cursor = parsed.data.next_cursor || null;
         if (!cursor) return [...accounts.values()];
         if (seenCursors.has(cursor)) throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');

@@ -9,17 +9,46 @@ export function lockTeamSync(tx: Tx, teamId: number) {
 }
 
 export function listComposioProviders(tx: Tx) {
-  return tx.query<{ id: number; slug: string; composio_toolkits: string[] }>(
-    'SELECT id, slug, composio_toolkits FROM integrations WHERE cardinality(composio_toolkits) > 0',
+  return tx.query<{ id: number; slug: string; label: string; composio_toolkits: string[] }>(
+    'SELECT id, slug, label, composio_toolkits FROM integrations WHERE cardinality(composio_toolkits) > 0',
   );
 }
 
+/** The Composio user id the team owns right now: a sync or revoke that started under another one stops. */
+export function findTeamComposioUserId(tx: Tx, teamId: number) {
+  return tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1 FOR SHARE', [teamId]);
+}
+
+/** present: still in Composio and not revoked here; usable: present, ACTIVE and not disabled in Composio. */
 export function listKnownAccounts(tx: Tx, teamId: number) {
-  return tx.query<{ composio_account_id: string; slug: string; present: boolean; revoked: boolean }>(
-    `SELECT o.composio_account_id, i.slug, (o.revoked_at IS NULL AND o.disconnected_at IS NULL) AS present, o.revoked_at IS NOT NULL AS revoked
+  return tx.query<{ composio_account_id: string; slug: string; present: boolean; usable: boolean; revoked: boolean }>(
+    `SELECT o.composio_account_id, i.slug,
+            (o.revoked_at IS NULL AND o.disconnected_at IS NULL) AS present,
+            (o.revoked_at IS NULL AND o.disconnected_at IS NULL AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable,
+            o.revoked_at IS NOT NULL AS revoked
        FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
       WHERE o.team_id = $1`,
     [teamId],
+  );
+}
+
+/** The accounts of one provider that were synced into this team and are neither gone nor revoked. */
+export function listPresentAccounts(tx: Tx, teamId: number, integrationId: number) {
+  return tx.query<{ id: number; composio_account_id: string }>(
+    `SELECT id, composio_account_id FROM oauth2_connections
+      WHERE team_id = $1 AND integration_id = $2 AND revoked_at IS NULL AND disconnected_at IS NULL
+      ORDER BY id`,
+    [teamId, integrationId],
+  );
+}
+
+/** Exactly the accounts Composio confirmed revoked; rows of other teams or providers are never touched. */
+export function markAccountsRevoked(tx: Tx, teamId: number, integrationId: number, accountIds: string[]) {
+  return tx.query<{ id: number }>(
+    `UPDATE oauth2_connections SET revoked_at = now()
+      WHERE team_id = $1 AND integration_id = $2 AND revoked_at IS NULL AND composio_account_id = ANY ($3::text[])
+      RETURNING id`,
+    [teamId, integrationId, accountIds],
   );
 }
 

@@ -4,21 +4,37 @@ import { recordAudit } from '../audit/queries';
 import { HttpError } from '../http/errors';
 import { loadTeam, requireAdmin, type TeamContext } from '../teams/context';
 import type { ComposioAccount, ComposioGateway } from './types';
-import { listComposioProviders, listKnownAccounts, lockTeamSync, markVanished, touchTeamSyncedAt, upsertAccounts, type AccountUpsert } from './queries';
+import {
+  findTeamComposioUserId,
+  listComposioProviders,
+  listKnownAccounts,
+  lockTeamSync,
+  markVanished,
+  touchTeamSyncedAt,
+  upsertAccounts,
+  type AccountUpsert,
+} from './queries';
 
-/** Provider slugs, e.g. { added: ['gmail'], removed: [], unchanged: ['github'] }. */
+/**
+ * Provider slugs, e.g. { added: ['gmail'], removed: [], unchanged: ['github'], needsReconnect: [] }.
+ * added: usable now and not before; removed: gone from Composio; unchanged: usable before and now;
+ * needsReconnect: still in Composio, but no account is usable (expired, failed, disabled there).
+ */
 export interface SyncSummary {
   added: string[];
   removed: string[];
   unchanged: string[];
+  needsReconnect: { slug: string; label: string }[];
 }
 
 export interface SyncDeps {
   db: Database;
   composio: ComposioGateway | null;
   logger: Logger;
-  defaultComposioUserId: string;
 }
+
+export const composioUserIdChanged = () =>
+  new HttpError(409, "The team's Composio user id changed while Switchboard was talking to Composio. Nothing was changed: try again.", 'composio_user_id_changed');
 
 export const notConfigured = () =>
   new HttpError(
@@ -38,11 +54,13 @@ export const notConfigured = () =>
 export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): Promise<SyncSummary> {
   const team = await deps.db.withUser(userId, (tx) => loadSyncingTeam(tx, teamId));
   if (!deps.composio) throw notConfigured();
-  const accounts = await deps.composio.listAccounts(team.composioUserId ?? deps.defaultComposioUserId);
+  // Only ever the team's own Composio user id: no other team can have it (a unique constraint).
+  const accounts = await deps.composio.listAccounts(team.composioUserId);
 
   return deps.db.withUser(userId, async (tx) => {
     await loadSyncingTeam(tx, teamId);
     await lockTeamSync(tx, team.id);
+    if ((await findTeamComposioUserId(tx, team.id)).composio_user_id !== team.composioUserId) throw composioUserIdChanged();
     const providers = await listComposioProviders(tx);
     const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
     const known = await listKnownAccounts(tx, team.id);
@@ -60,18 +78,31 @@ export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): 
       rows.set(account.id, { ...toRow(account, provider.id), slug: provider.slug });
     }
 
-    const before = new Set(known.filter((k) => k.present).map((k) => k.slug));
-    const after = new Set([...rows.values()].filter((r) => !revoked.has(r.accountId)).map((r) => r.slug));
+    const presentBefore = new Set(known.filter((k) => k.present).map((k) => k.slug));
+    const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
+    const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
+    const presentAfter = new Set(listed.map((r) => r.slug));
+    const usableAfter = new Set(listed.filter((r) => r.status === 'ACTIVE' && !r.disabled).map((r) => r.slug));
+    const labels = new Map(providers.map((p) => [p.slug, p.label]));
     const summary: SyncSummary = {
-      added: [...after].filter((slug) => !before.has(slug)).sort(),
-      removed: [...before].filter((slug) => !after.has(slug)).sort(),
-      unchanged: [...after].filter((slug) => before.has(slug)).sort(),
+      added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
+      removed: [...presentBefore].filter((slug) => !presentAfter.has(slug)).sort(),
+      unchanged: [...usableAfter].filter((slug) => usableBefore.has(slug)).sort(),
+      needsReconnect: [...presentAfter]
+        .filter((slug) => !usableAfter.has(slug))
+        .sort()
+        .map((slug) => ({ slug, label: labels.get(slug) ?? slug })),
     };
 
     if (rows.size > 0) await upsertAccounts(tx, team.id, [...rows.values()]);
     await markVanished(tx, team.id, [...rows.keys()]);
     await touchTeamSyncedAt(tx, team.id);
-    await recordAudit(tx, { teamId: team.id, action: 'composio.synced', target: 'Composio', details: { ...summary, accounts: rows.size } });
+    await recordAudit(tx, {
+      teamId: team.id,
+      action: 'composio.synced',
+      target: 'Composio',
+      details: { ...summary, needsReconnect: summary.needsReconnect.map((p) => p.slug), accounts: rows.size },
+    });
     return summary;
   });
 }
@@ -95,6 +126,16 @@ function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {
   };
 }
 
+/** "Synced: 1 added, 0 removed, 2 unchanged", and one sentence for providers that need a reconnect. */
 export function syncMessage(summary: SyncSummary): string {
-  return `Synced: ${summary.added.length} added, ${summary.removed.length} removed, ${summary.unchanged.length} unchanged`;
+  const counts = `Synced: ${summary.added.length} added, ${summary.removed.length} removed, ${summary.unchanged.length} unchanged`;
+  const reconnect = summary.needsReconnect.map((p) => p.label);
+  if (reconnect.length === 0) return counts;
+  const names = reconnect.length === 1 ? reconnect[0] : `${reconnect.slice(0, -1).join(', ')} and ${reconnect.at(-1)}`;
+  return `${counts}. ${names} ${reconnect.length === 1 ? 'needs' : 'need'} a reconnect in Composio: no account is active.`;
+}
+
+/** The JSON answer dashboards read: provider ids per outcome. */
+export function syncJson(summary: SyncSummary) {
+  return { success: true, added: summary.added, removed: summary.removed, unchanged: summary.unchanged };
 }

@@ -1,15 +1,17 @@
 import { Router } from 'express';
 import { parse } from '../http/validate';
 import { withTeam } from '../teams/context';
-import { loadProviders, providersJson, revokeProvider, toggleProvider } from './service';
+import { revokeProvider } from '../composio/revoke';
+import { teamIdOf } from '../teams/context';
+import { loadProviders, providersJson, toggleProvider } from './service';
 import { providerParam, toggleSchema } from './schemas';
 import { runSync, type ConnectionDeps } from './routes';
 
 // Mounted at /api/teams/:teamId/integrations (session and X-CSRF-Token as for the pages)
 // GET    /                   { configured, lastSyncedAt, providers: [...] }
-// POST   /sync               { added, removed, unchanged } (provider ids)
+// POST   /sync               { success, added, removed, unchanged } (provider ids)
 // PATCH  /:provider/toggle   { enabled } -> { success, enabled }
-// DELETE /:provider          revoke -> { success, message }
+// DELETE /:provider          revoke -> { success, message, revoked, refused } (success false: Composio refused some)
 
 export function connectionApiRoutes(deps: ConnectionDeps): Router {
   const { db } = deps;
@@ -33,8 +35,8 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
 
   router.delete('/:provider', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const message = await withTeam(db, req, (tx, team) => revokeProvider(tx, team, slug, deps.composio));
-    res.json({ success: true, message });
+    const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
+    res.json({ success: outcome.complete, message: outcome.message, revoked: outcome.revoked, refused: outcome.refused });
   });
 
   return router;

@@ -76,19 +76,6 @@ export function setProviderEnabled(tx: Tx, teamId: number, integrationId: number
 }
 
 /** The provider's accounts that are still there, locked so a concurrent revoke or sync waits. */
-export function lockPresentAccounts(tx: Tx, teamId: number, integrationId: number) {
-  return tx.query<{ id: number; composio_account_id: string }>(
-    `SELECT id, composio_account_id FROM oauth2_connections
-      WHERE team_id = $1 AND integration_id = $2 AND revoked_at IS NULL AND disconnected_at IS NULL
-      ORDER BY id FOR UPDATE`,
-    [teamId, integrationId],
-  );
-}
-
-export function markRevoked(tx: Tx, teamId: number, ids: number[]) {
-  return tx.query('UPDATE oauth2_connections SET revoked_at = now() WHERE team_id = $1 AND id = ANY ($2::int[])', [teamId, ids]);
-}
-
 export interface ApiKeyRow {
   id: number;
   integration_id: number;
@@ -150,8 +137,4 @@ export function deleteApiKey(tx: Tx, teamId: number, keyId: number) {
       RETURNING label`,
     [keyId, teamId],
   );
-}
-
-export function updateComposioUserId(tx: Tx, teamId: number, composioUserId: string | null) {
-  return tx.query('UPDATE teams SET composio_user_id = $2 WHERE id = $1', [teamId, composioUserId]);
 }

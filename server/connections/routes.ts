@@ -3,7 +3,8 @@ import type { Config } from '../config';
 import type { Database } from '../db';
 import type { ComposioGateway } from '../composio/types';
 import { ComposioError, composioFailureMessage } from '../composio/types';
-import { syncMessage, syncTeam } from '../composio/sync';
+import { revokeProvider } from '../composio/revoke';
+import { syncJson, syncMessage, syncTeam } from '../composio/sync';
 import { HttpError } from '../http/errors';
 import { flash } from '../http/flash';
 import { idParam } from '../http/ids';
@@ -12,7 +13,7 @@ import { done } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
-import { apiKeySchema, providerParam, settingsSchema, toggleSchema } from './schemas';
+import { apiKeySchema, providerParam, toggleSchema } from './schemas';
 import {
   addApiKey,
   loadApiKey,
@@ -21,8 +22,6 @@ import {
   loadProviders,
   providersJson,
   removeApiKey,
-  revokeProvider,
-  saveComposioUserId,
   toggleProvider,
 } from './service';
 
@@ -36,7 +35,8 @@ import {
 // POST /:provider/api-keys        add an API key (label, key)
 // GET  /api-keys/:keyId/delete    confirmation
 // POST /api-keys/:keyId/delete    delete an API key
-// POST /settings                  the Composio user id this team syncs
+// (The team's Composio user id is not chosen here: it is generated, or bound by an operator with
+// npm run team:composio. See docs/decisions/013-team-composio-user-id.md.)
 
 export const CONNECT_TARGET = 'connect-body';
 
@@ -94,8 +94,8 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.post('/:provider/revoke', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
-      const message = await withTeam(db, req, (tx, team) => revokeProvider(tx, team, slug, deps.composio));
-      done(req, res, { to: teamPageUrl(req), message });
+      const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
+      done(req, res, { to: teamPageUrl(req), kind: outcome.complete ? 'success' : 'error', message: outcome.message });
     });
   });
 
@@ -118,20 +118,13 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     done(req, res, { to: teamPageUrl(req), message });
   });
 
-  router.post('/settings', async (req, res) => {
-    const form = parse(settingsSchema, req.body ?? {});
-    const message = await withTeam(db, req, (tx, team) => saveComposioUserId(tx, team, form.composio_user_id, config.composio.defaultUserId));
-    done(req, res, { to: teamPageUrl(req), message });
-  });
-
   return router;
 }
 
 export function composioLocals(deps: ConnectionDeps, team: TeamContext) {
   return {
     composioConfigured: deps.composio !== null,
-    composioUserId: team.composioUserId ?? deps.config.composio.defaultUserId,
-    composioUserIdIsDefault: team.composioUserId === null,
+    composioUserId: team.composioUserId,
     dashboardUrl: deps.config.composio.dashboardUrl,
   };
 }
@@ -142,9 +135,8 @@ export function composioLocals(deps: ConnectionDeps, team: TeamContext) {
  */
 export async function runSync(deps: ConnectionDeps, req: Request, res: Response, backTo: string): Promise<void> {
   await withComposioFailureAsFlash(req, res, backTo, async () => {
-    const syncDeps = { db: deps.db, composio: deps.composio, logger: req.log, defaultComposioUserId: deps.config.composio.defaultUserId };
-    const summary = await syncTeam(syncDeps, req.session.userId!, teamIdOf(req));
-    if (wantsJson(req)) return void res.json(summary);
+    const summary = await syncTeam({ db: deps.db, composio: deps.composio, logger: req.log }, req.session.userId!, teamIdOf(req));
+    if (wantsJson(req)) return void res.json(syncJson(summary));
     flash(req, 'success', syncMessage(summary));
     res.redirect(303, backTo);
   });

@@ -21,12 +21,3 @@ export const apiKeySchema = z.object({
     .max(4096, 'That API key is too long.')
     .regex(/^\S+$/, 'An API key has no spaces in it: paste only the key.'),
 });
-
-export const settingsSchema = z.object({
-  composio_user_id: z
-    .string()
-    .trim()
-    .max(200, 'Keep the Composio user id under 200 characters.')
-    .optional()
-    .transform((value) => (value ? value : null)),
-});

@@ -1,7 +1,5 @@
 import type { Tx } from '../db';
 import { listRecentAudit, recordAudit } from '../audit/queries';
-import type { ComposioGateway } from '../composio/types';
-import { notConfigured } from '../composio/sync';
 import { encryptSecret, secretHint } from '../crypto/secrets';
 import { HttpError, notFound } from '../http/errors';
 import { requireAdmin, type TeamContext } from '../teams/context';
@@ -13,10 +11,7 @@ import {
   insertApiKey,
   listApiKeyIntegrationsWithKeys,
   listProviders,
-  lockPresentAccounts,
-  markRevoked,
   setProviderEnabled,
-  updateComposioUserId,
   type ProviderRow,
 } from './queries';
 
@@ -117,23 +112,6 @@ export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, en
   return enabled ? `Enabled ${provider.label} for ${team.name}.` : `Disabled ${provider.label} for ${team.name}. Assistants that use it show "Connection lost" until it is enabled again.`;
 }
 
-/**
- * Deletes the provider's accounts in Composio with upstream revocation, then marks them revoked
- * here. If Composio refuses, the error propagates and the transaction rolls back.
- */
-export async function revokeProvider(tx: Tx, team: TeamContext, slug: string, composio: ComposioGateway | null): Promise<string> {
-  requireAdmin(team, 'revoke connections');
-  const provider = await findProvider(tx, slug);
-  if (!provider) throw notFound('That provider');
-  if (!composio) throw notConfigured();
-  const accounts = await lockPresentAccounts(tx, team.id, provider.id);
-  if (accounts.length === 0) throw new HttpError(409, `${provider.label} has no connected account to revoke.`, 'not_connected');
-  for (const account of accounts) await composio.revokeAccount(account.composio_account_id);
-  await markRevoked(tx, team.id, accounts.map((a) => a.id));
-  await recordAudit(tx, { teamId: team.id, action: 'connection.revoked', target: provider.label, details: { provider: slug, accounts: accounts.length } });
-  return `Revoked ${provider.label}: ${accounts.length === 1 ? 'its account was' : `${accounts.length} accounts were`} disconnected in Composio.`;
-}
-
 export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: { label: string; key: string }, encryptionKey: Buffer): Promise<string> {
   requireAdmin(team, 'add API keys');
   const integration = await findApiKeyIntegration(tx, slug);
@@ -157,11 +135,3 @@ export async function removeApiKey(tx: Tx, team: TeamContext, keyId: number): Pr
   await recordAudit(tx, { teamId: team.id, action: 'api_key.removed', target: `${key.label} (${key.integration_label})` });
   return `Deleted the API key "${key.label}" for ${key.integration_label}.`;
 }
-
-export async function saveComposioUserId(tx: Tx, team: TeamContext, composioUserId: string | null, defaultUserId: string): Promise<string> {
-  requireAdmin(team, 'change the Composio settings');
-  await updateComposioUserId(tx, team.id, composioUserId);
-  await recordAudit(tx, { teamId: team.id, action: 'settings.composio_user_id', target: composioUserId ?? `default (${defaultUserId})` });
-  return `${team.name} now syncs the Composio accounts of user id "${composioUserId ?? defaultUserId}".`;
-}
-

@@ -9,7 +9,7 @@ export function setUpViewHelpers(config: Config): RequestHandler {
     res.locals.signedIn = Boolean(req.session?.userId);
     res.locals.demoMode = config.demoMode;
     res.locals.formatDate = (value: Date | string | null) => (value ? `${dateTime.format(new Date(value))} UTC` : '');
-    res.locals.plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+    res.locals.plural = plural;
     res.locals.describeAudit = describeAudit;
     next();
   };
@@ -19,10 +19,12 @@ const auditTexts: Record<string, (target: string, details: Record<string, unknow
   'composio.synced': (_t, d) => `Synced from Composio: ${count(d.added)} added, ${count(d.removed)} removed, ${count(d.unchanged)} unchanged`,
   'connection.enabled': (t) => `Enabled ${t}`,
   'connection.disabled': (t) => `Disabled ${t}`,
-  'connection.revoked': (t) => `Revoked ${t}`,
+  'connection.revoked': (t, d) => (Number(d.refused) > 0 ? `Revoked ${plural(Number(d.accounts), `${t} account`)}; Composio refused ${Number(d.refused)}` : `Revoked ${t}`),
   'api_key.added': (t) => `Added API key ${t}`,
   'api_key.removed': (t) => `Deleted API key ${t}`,
   'settings.composio_user_id': (t) => `Set the Composio user id to ${t}`,
+  'composio.user_id_assigned': (t, d) => `Given its own Composio user id ${t}${d.previous ? ` (it shared ${String(d.previous)} with another team)` : ''}`,
+  'composio.user_id_bound': (t, d) => `An operator bound Composio user id ${t}${d.previous ? ` (was ${String(d.previous)})` : ''}`,
   'assistant.integration_added': (t) => `Added ${t}`,
   'assistant.integration_switched': (t) => `Changed the connection of ${t}`,
   'assistant.integration_removed': (t) => `Removed ${t}`,
@@ -32,6 +34,7 @@ const auditTexts: Record<string, (target: string, details: Record<string, unknow
   'assistant.deleted': (t) => `Deleted assistant ${t}`,
 };
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
 
 /** Items grouped by their category, in the order the categories first appear (the catalog's order). */

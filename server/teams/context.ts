@@ -9,7 +9,8 @@ export interface TeamContext {
   name: string;
   role: 'admin' | 'member';
   isAdmin: boolean;
-  composioUserId: string | null;
+  /** The one Composio user id this team owns; no other team has it. */
+  composioUserId: string;
   lastSyncedAt: Date | null;
   /** Every team of the user, for the team switcher. */
   teams: { id: number; name: string }[];
@@ -30,7 +31,7 @@ export function teamIdOf(req: Request): number {
 }
 
 export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
-  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string | null; last_synced_at: Date | null }>(
+  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string; last_synced_at: Date | null }>(
     `SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at
        FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
       ORDER BY t.name, t.id`,

@@ -28,7 +28,7 @@ describe('npm run user:create', () => {
       const first = await userCreate(dir, ['--email', 'Ana@Example.com', '--password', 'a long password', '--team', 'Sales', '--role', 'admin']);
       expect(first.code).toBe(0);
       expect(first.stdout).toContain('Created user ana@example.com.');
-      expect(first.stdout).toContain('Created team "Sales".');
+      expect(first.stdout).toMatch(/Created team "Sales"; it syncs the accounts of Composio user id sb_team_[0-9a-f]{32}\./);
       expect(first.stdout).toContain('ana@example.com is an admin of "Sales".');
       const again = await userCreate(dir, ['--email', 'ana@example.com', '--password', 'another password', '--team', 'Support']);
       expect(again.code).toBe(0);

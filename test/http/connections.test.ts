@@ -206,7 +206,6 @@ describe('roles and teams', () => {
     expect((await form(s, `${s.page}/github/revoke`)).status).toBe(403);
     expect((await form(s, `${s.page}/tavily/api-keys`, { label: 'Mine', key: 'tvly-0123456789abcdef' })).status).toBe(403);
     expect((await form(s, `${s.page}/api-keys/${keyId}/delete`)).status).toBe(403);
-    expect((await form(s, `${s.page}/settings`, { composio_user_id: 'me' })).status).toBe(403);
     expect((await json(s, 'patch', `${s.api}/github/toggle`, { enabled: false })).status).toBe(403);
     expect((await json(s, 'delete', `${s.api}/github`)).status).toBe(403);
     expect((await json(s, 'post', `${s.api}/sync`)).status).toBe(403);
@@ -253,18 +252,6 @@ describe('roles and teams', () => {
     expect((await s.session.agent.get('/app/team/abc/integrations')).status).toBe(400);
     expect((await s.session.agent.get('/api/teams/0/integrations')).status).toBe(400);
     expect((await form(s, `${s.page}/api-keys/x1/delete`)).status).toBe(400);
-  });
-});
-
-describe('settings', () => {
-  it('saves the Composio user id this team syncs, and clears it back to the default', async () => {
-    const s = await setUp();
-    await form(s, `${s.page}/settings`, { composio_user_id: 'acme-sales' });
-    const page = await s.session.agent.get(s.page);
-    expect(flashText(page.text)[0]).toContain('now syncs the Composio accounts of user id "acme-sales"');
-    await form(s, `${s.page}/settings`, { composio_user_id: '' });
-    const row = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string | null }>('SELECT composio_user_id FROM teams WHERE id = $1', [s.user.teamId]));
-    expect(row.composio_user_id).toBeNull();
   });
 });
 

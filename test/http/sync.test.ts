@@ -24,11 +24,10 @@ interface Setup {
   composioUserId: string;
 }
 
-/** A team whose Composio user id is its own, so tests sharing the fake do not see each other's accounts. */
+/** A team with the Composio user id it was given at creation, so tests sharing the fake do not see each other's accounts. */
 async function setUp(): Promise<Setup> {
   const user = await createUser(t.db);
-  const composioUserId = `team-${user.teamId}`;
-  await t.db.withOwner((tx) => tx.query('UPDATE teams SET composio_user_id = $2 WHERE id = $1', [user.teamId, composioUserId]));
+  const { composio_user_id: composioUserId } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]));
   return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations`, composioUserId };
 }
 
@@ -56,7 +55,7 @@ describe('sync from Composio', () => {
       account(s, 'notion', 'notion'),
       account(s, 'linear', 'linear'),
     ]);
-    expect((await syncJson(s)).body).toEqual({ added: ['github', 'gmail', 'linear', 'notion'], removed: [], unchanged: [] });
+    expect((await syncJson(s)).body).toEqual({ success: true, added: ['github', 'gmail', 'linear', 'notion'], removed: [], unchanged: [] });
 
     fake.setAccounts([
       account(s, 'gmail', 'gmail', { email: 'team@acme.test' }),
@@ -81,7 +80,7 @@ describe('sync from Composio', () => {
     const s = await setUp();
     const res = await syncJson(s);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ added: [], removed: [], unchanged: [] });
+    expect(res.body).toEqual({ success: true, added: [], removed: [], unchanged: [] });
     expect((await s.session.agent.get(s.api)).body.lastSyncedAt).not.toBeNull();
   });
 
@@ -89,7 +88,7 @@ describe('sync from Composio', () => {
     const s = await setUp();
     fake.setAccounts([account(s, 'd1', 'googledrive'), account(s, 'd2', 'google_drive'), account(s, 'x', 'slack_unknown')]);
     const res = await syncJson(s);
-    expect(res.body).toEqual({ added: ['google_drive'], removed: [], unchanged: [] });
+    expect(res.body).toEqual({ success: true, added: ['google_drive'], removed: [], unchanged: [] });
     const rows = await t.db.withOwner((tx) => tx.query<{ composio_toolkit: string }>('SELECT composio_toolkit FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_toolkit', [s.user.teamId]));
     expect(rows.map((r) => r.composio_toolkit)).toEqual(['google_drive', 'googledrive']);
     expect(t.logs.filter((l) => l.msg === 'Composio account of an unknown toolkit skipped' && l.toolkit === 'slack_unknown' && l.teamId === s.user.teamId)).toHaveLength(1);
@@ -146,7 +145,7 @@ describe('sync from Composio', () => {
     const gmail = await integrationId(t.db, 'gmail');
     await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn.id]));
     fake.setAccounts([]);
-    expect((await syncJson(s)).body).toEqual({ added: [], removed: ['gmail'], unchanged: [] });
+    expect((await syncJson(s)).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
     const row = await t.db.withOwner((tx) => tx.one<{ disconnected_at: Date | null }>('SELECT disconnected_at FROM oauth2_connections WHERE id = $1', [conn.id]));
     expect(row.disconnected_at).not.toBeNull();
     const page = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
@@ -220,9 +219,9 @@ describe('concurrent syncs', () => {
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const bodies = results.map((r) => r.body).sort((a, b) => b.added.length - a.added.length);
     expect(bodies).toEqual([
-      { added: ['github', 'gmail'], removed: [], unchanged: [] },
-      { added: [], removed: [], unchanged: ['github', 'gmail'] },
-      { added: [], removed: [], unchanged: ['github', 'gmail'] },
+      { success: true, added: ['github', 'gmail'], removed: [], unchanged: [] },
+      { success: true, added: [], removed: [], unchanged: ['github', 'gmail'] },
+      { success: true, added: [], removed: [], unchanged: ['github', 'gmail'] },
     ]);
     const count = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
     expect(count.n).toBe(2);
@@ -272,7 +271,7 @@ describe('revoke', () => {
     expect(await provider(s, 'notion')).toMatchObject({ status: 'not_connected' });
     // Revoked accounts that Composio still lists do not come back as connected.
     fake.setAccounts([account(s, 'no', 'notion')]);
-    expect((await syncJson(s)).body).toEqual({ added: [], removed: [], unchanged: [] });
+    expect((await syncJson(s)).body).toEqual({ success: true, added: [], removed: [], unchanged: [] });
   });
 
   it('answers a provider with nothing to revoke with 409', async () => {
