@@ -7,11 +7,14 @@ import { openSignedIn, screenshot, startApp, type Running } from './browser';
 let running: Running;
 let fake: FakeComposio;
 let teamId: number;
+let composioUserId: string;
 
 beforeAll(async () => {
   fake = await startFakeComposio();
-  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }), config: { COMPOSIO_USER_ID: 'demo' } });
-  teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
+  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 })});
+  const team = await running.t.db.withOwner((tx) => tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"));
+  teamId = team.id;
+  composioUserId = team.composio_user_id;
 });
 afterAll(async () => {
   await running.close();
@@ -19,7 +22,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   fake.reset();
-  fake.setAccounts(demoAccounts('demo'));
+  fake.setAccounts(demoAccounts(composioUserId));
   await running.t.db.withOwner((tx) => tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]));
 });
 
@@ -36,7 +39,7 @@ describe('with JavaScript', () => {
     const busy = page.getByRole('button', { name: 'Syncing…' });
     await busy.waitFor();
     expect(await busy.isDisabled()).toBe(true);
-    await page.locator('#flash').getByText('Synced: 5 added, 0 removed, 0 unchanged').waitFor();
+    await page.locator('#flash').getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.').waitFor();
     expect(fake.requests.filter((r) => r.method === 'GET').length).toBe(1);
     await card(page, 'gmail').getByText('Connected', { exact: true }).waitFor();
     await card(page, 'gmail').getByText('ops@example.com').waitFor();
@@ -86,7 +89,7 @@ describe('without JavaScript', () => {
   it('syncs, explains how to connect on a page, toggles and revokes', async () => {
     const { context, page } = await openPage(false);
     await page.getByRole('button', { name: 'Sync from Composio' }).click();
-    await page.locator('#flash').getByText('Synced: 5 added, 0 removed, 0 unchanged').waitFor();
+    await page.locator('#flash').getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.').waitFor();
 
     await card(page, 'linear').getByRole('button', { name: 'How to connect Linear' }).click();
     await page.getByRole('heading', { name: 'Connect Linear' }).waitFor();
