@@ -58,7 +58,7 @@ describe('npm run team:composio', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // seven command-line runs, each opening the embedded database
 
   it('explains bad arguments and touches no data', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
