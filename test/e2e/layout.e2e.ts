@@ -1,0 +1,78 @@
+import type { Page } from 'playwright-core';
+import { createApiKeyConnection, createOAuth2Connection } from '../helpers/fixtures';
+import { newPage, signInAsDemo, startApp, type Running } from './browser';
+
+/**
+ * Every page reads at phone width: nothing scrolls sideways at 320 px or 390 px, with JavaScript on
+ * and off, even once the team has API keys with long labels (tables) and long account names.
+ */
+let running: Running;
+let teamId: number;
+let assistantId: number;
+let keyId: number;
+
+beforeAll(async () => {
+  running = await startApp();
+  teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
+  assistantId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
+  keyId = await createApiKeyConnection(running.t.db, teamId, 'tavily', 'A rather long label for the production search key of the team');
+  await createApiKeyConnection(running.t.db, teamId, 'github', 'Fine-grained token for the organisation');
+  await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'a.very.long.mailbox.name.for.the.operations.team@example-company.test' });
+}, 60_000);
+afterAll(() => running.close());
+
+const pages = () => [
+  `/app/team/${teamId}/assistants`,
+  `/app/team/${teamId}/assistant/${assistantId}/integrations`,
+  `/app/team/${teamId}/integrations`,
+  `/app/team/${teamId}/integrations/linear/connect`,
+  `/app/team/${teamId}/integrations/api-keys/${keyId}/delete`,
+];
+
+async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number; wide: string[] }> {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    // The elements that stick out past the right edge, to say what broke.
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && el.getBoundingClientRect().width > 0)
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} ${el.parentElement?.tagName} ${Math.round(el.getBoundingClientRect().left)}-${Math.round(el.getBoundingClientRect().right)}`);
+    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide };
+  });
+}
+
+describe.each([
+  [320, true],
+  [320, false],
+  [390, true],
+])('at %i px wide (JavaScript %s)', (width, javaScriptEnabled) => {
+  it('no page scrolls sideways', async () => {
+    const { context, page } = await newPage(running, { javaScriptEnabled });
+    await page.setViewportSize({ width, height: 800 });
+    await signInAsDemo(page);
+    for (const url of pages()) {
+      await page.goto(url);
+      const overflow = await sidewaysOverflow(page);
+      expect({ url, ...overflow }).toEqual({ url, scrollWidth: overflow.clientWidth, clientWidth: width, wide: [] });
+    }
+    await context.close();
+  });
+});
+
+it('puts the icon and name first and the status below them in a row on a phone', async () => {
+  const { context, page } = await newPage(running, { javaScriptEnabled: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signInAsDemo(page);
+  await page.goto(`/app/team/${teamId}/assistant/${assistantId}/integrations`);
+  const row = page.locator('#integration-gmail');
+  const [icon, title, description, status] = await Promise.all([
+    row.locator('.icon').boundingBox(),
+    row.locator('.row-title').boundingBox(),
+    row.locator('.row-main p.muted').first().boundingBox(),
+    row.locator('.status').boundingBox(),
+  ]);
+  expect(icon!.x).toBeLessThan(title!.x); // icon, then the name beside it
+  expect(status!.y).toBeGreaterThan(description!.y); // status below the description
+  expect(description!.width).toBeGreaterThan(250); // the description is not squeezed
+  await context.close();
+});
