@@ -33,10 +33,10 @@ async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: number; clie
   return page.evaluate(() => {
     const root = document.documentElement;
     // The elements that stick out past the right edge, to say what broke.
-    const wide = [...document.querySelectorAll('body *')]
+    const wide = Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && el.getBoundingClientRect().width > 0)
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} ${el.parentElement?.tagName} ${Math.round(el.getBoundingClientRect().left)}-${Math.round(el.getBoundingClientRect().right)}`);
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} ${el.parentElement?.tagName} ${Math.round(el.getBoundingClientRect().left)}-${Math.round(el.getBoundingClientRect().right)}`);
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide };
   });
 }

@@ -1,0 +1,9 @@
+import type { Tx } from '../db';
+
+/** For the operator's command line, as the table owner: a new password hash, and every session of the user ended. */
+export async function setUserPassword(tx: Tx, email: string, passwordHash: string) {
+  const user = await tx.maybeOne<{ id: number }>('UPDATE users SET password_hash = $2 WHERE email = $1 RETURNING id', [email, passwordHash]);
+  if (!user) return null;
+  const ended = await tx.query("DELETE FROM session WHERE sess->>'userId' = $1 RETURNING sid", [String(user.id)]);
+  return { userId: user.id, sessions: ended.length };
+}
