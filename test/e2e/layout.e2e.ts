@@ -10,16 +10,24 @@ let running: Running;
 let teamId: number;
 let assistantId: number;
 let keyId: number;
+const created: { apiKeys: number[]; oauth2: number[] } = { apiKeys: [], oauth2: [] };
 
 beforeAll(async () => {
   running = await startApp();
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   assistantId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
   keyId = await createApiKeyConnection(running.t.db, teamId, 'tavily', 'A rather long label for the production search key of the team');
-  await createApiKeyConnection(running.t.db, teamId, 'github', 'Fine-grained token for the organisation');
-  await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'a.very.long.mailbox.name.for.the.operations.team@example-company.test' });
+  created.apiKeys.push(keyId, await createApiKeyConnection(running.t.db, teamId, 'github', 'Fine-grained token for the organisation'));
+  created.oauth2.push(await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'a.very.long.mailbox.name.for.the.operations.team@example-company.test' }));
 }, 60_000);
-afterAll(() => running.close());
+// The browser tests share one database and the demo team: leave it as it was found.
+afterAll(async () => {
+  await running.t.db.withOwner(async (tx) => {
+    await tx.query('DELETE FROM api_key_connections WHERE id = ANY ($1::int[])', [created.apiKeys]);
+    await tx.query('DELETE FROM oauth2_connections WHERE id = ANY ($1::int[])', [created.oauth2]);
+  });
+  await running.close();
+});
 
 const pages = () => [
   `/app/team/${teamId}/assistants`,
