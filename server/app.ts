@@ -1,4 +1,5 @@
 import path from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import type { Config } from './config';
 import type { Database } from './db';
@@ -9,9 +10,12 @@ import { assistantRoutes } from './assistants/routes';
 import { assistantIntegrationRoutes } from './assistant-integrations/routes';
 import { connectionApiRoutes } from './connections/api-routes';
 import { connectionRoutes } from './connections/routes';
+import { setUpStaticFiles } from './http/assets';
 import { setUpCsrf } from './http/csrf';
 import { errorHandler, pageNotFound } from './http/errors';
 import { setUpFlash } from './http/flash';
+import { rejectNulCharacters, requireReadableBody } from './http/input';
+import { noStore } from './http/no-store';
 import { setUpRequestLogging } from './http/request-log';
 import { setUpSecurityHeaders } from './http/security';
 import { setUpSession } from './http/session';
@@ -33,13 +37,18 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
+  // Compiled templates are kept unless `npm run dev` asks otherwise (not tied to NODE_ENV).
+  app.set('view cache', !config.devMode);
   app.set('x-powered-by', false);
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+  const assets = setUpStaticFiles({ root: ROOT, cache: !config.devMode });
+  app.locals.asset = assets.asset;
 
   app.use(setUpRequestLogging(logger));
   app.use(setUpSecurityHeaders(config.isProduction));
-  app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.isProduction ? '1h' : 0 }));
-  app.use('/static/htmx', express.static(path.join(ROOT, 'node_modules', 'htmx.org', 'dist'), { maxAge: config.isProduction ? '1d' : 0 }));
+  app.use(compression());
+  app.use('/static', assets.router);
+  app.use(noStore);
 
   app.get('/healthz', async (_req, res) => {
     const ok = await db.ping();
@@ -48,8 +57,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));
+  app.use(requireReadableBody);
+  app.use(rejectNulCharacters);
   app.use(setUpSession({ pool: db.pool, secret: config.sessionSecret, production: config.isProduction }));
-  app.use(setUpCsrf());
+  app.use(setUpCsrf({ secret: config.sessionSecret, production: config.isProduction }));
   app.use(setUpFlash);
   app.use(setUpViewHelpers(config));
 

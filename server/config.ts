@@ -41,6 +41,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optionalString,
   DEMO_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
+  DEV_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   logLevel: string;
   trustProxy: string | undefined;
   demoMode: boolean;
+  /** `npm run dev`: templates and static files are re-read on every request and not cached. */
+  devMode: boolean;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     demoMode: e.DEMO_MODE === '1' || e.DEMO_MODE === 'true',
+    devMode: e.DEV_MODE === '1' || e.DEV_MODE === 'true',
   };
 }
 

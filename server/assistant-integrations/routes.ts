@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
+import { retryOnceOnConflict } from '../db/retry';
 import { composioLocals, runSync, type ConnectionDeps } from '../connections/routes';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
@@ -13,6 +14,7 @@ import {
   addIntegration,
   addMessage,
   loadAssistant,
+  loadAssistantForUpdate,
   loadIntegrationsPage,
   removeIntegration,
   replaceIntegrations,
@@ -61,11 +63,11 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
     const choice = choiceFrom(parse(addFormSchema, req.body ?? {}));
     try {
-      const { team, assistant, outcome } = await inTeam(db, req, async (tx, team) => {
-        const assistant = await loadAssistant(tx, team, promptIdOf(req));
+      const { team, assistant, outcome } = await changeInTeam(db, req, async (tx, team) => {
+        const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
         return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice) };
       });
-      done(req, res, {
+      await done(req, res, {
         to: pageUrl(team.id, assistant.id),
         kind: outcome.change === 'unchanged' ? 'info' : 'success',
         message: addMessage(outcome, assistant),
@@ -80,24 +82,26 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
 
   router.post('/remove/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
-    const { team, assistant, result } = await inTeam(db, req, async (tx, team) => {
-      const assistant = await loadAssistant(tx, team, promptIdOf(req));
+    const { team, assistant, result } = await changeInTeam(db, req, async (tx, team) => {
+      const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
       return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
     });
-    done(req, res, { to: pageUrl(team.id, assistant.id), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
+    await done(req, res, { to: pageUrl(team.id, assistant.id), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
   });
 
   router.post('/sync', async (req, res) => {
-    await runSync(deps, req, res, pageUrl(teamIdOf(req), promptIdOf(req)));
+    // Another team's or a missing assistant is a 404 before anything is synced.
+    const { team, assistant } = await inTeam(db, req, async (tx, team) => ({ team, assistant: await loadAssistant(tx, team, promptIdOf(req)) }));
+    await runSync(deps, req, res, pageUrl(team.id, assistant.id));
   });
 
   router.post('/', async (req, res) => {
     const form = parse(bulkFormSchema, req.body ?? {});
-    const { team, assistant, result } = await inTeam(db, req, async (tx, team) => {
-      const assistant = await loadAssistant(tx, team, promptIdOf(req));
+    const { team, assistant, result } = await changeInTeam(db, req, async (tx, team) => {
+      const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
       return { team, assistant, result: await replaceIntegrations(tx, team, assistant, form.integration_ids, req.body as Record<string, unknown>) };
     });
-    done(req, res, { to: pageUrl(team.id, assistant.id), message: bulkMessage(result, assistant), json: result });
+    await done(req, res, { to: pageUrl(team.id, assistant.id), message: bulkMessage(result, assistant), json: result });
   });
 
   return router;
@@ -119,6 +123,11 @@ function choiceFrom(form: { api_connection_id?: number; oauth2_connection_id?: n
 function inTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
   promptIdOf(req); // a malformed assistant id is a 400 before any query runs
   return withTeam(db, req, fn);
+}
+
+/** A change: the same, run once more if PostgreSQL aborted it as a deadlock or serialization victim. */
+function changeInTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
+  return retryOnceOnConflict(() => inTeam(db, req, fn));
 }
 
 function promptIdOf(req: Request): number {

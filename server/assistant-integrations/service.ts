@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import type { TeamContext } from '../teams/context';
-import { findAssistant } from '../assistants/queries';
+import { findAssistant, lockAssistant } from '../assistants/queries';
 import { connectionRefSchema } from './schemas';
 import {
   deletePromptIntegrationsNotIn,
@@ -62,6 +62,13 @@ async function loadCatalog(tx: Tx, teamId: number, promptId: number): Promise<In
 
 export async function loadAssistant(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
   const assistant = await findAssistant(tx, team.id, promptId);
+  if (!assistant) throw notFound('That assistant');
+  return assistant;
+}
+
+/** The assistant, locked: the first statement of every change to its integrations. */
+export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
+  const assistant = await lockAssistant(tx, team.id, promptId);
   if (!assistant) throw notFound('That assistant');
   return assistant;
 }

@@ -44,3 +44,15 @@ export function deleteAssistant(tx: Tx, teamId: number, promptId: number) {
     [promptId, teamId],
   );
 }
+
+/**
+ * The assistant, locked for the rest of the transaction. Every change to one assistant or its
+ * integrations takes this lock first, so concurrent writers queue here instead of deadlocking on
+ * the rows below it.
+ */
+export function lockAssistant(tx: Tx, teamId: number, promptId: number) {
+  return tx.maybeOne<{ id: number; name: string; description: string }>(
+    'SELECT id, name, description FROM prompts WHERE id = $1 AND team_id = $2 FOR UPDATE',
+    [promptId, teamId],
+  );
+}

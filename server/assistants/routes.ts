@@ -7,7 +7,8 @@ import { wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { parse } from '../http/validate';
 import { withTeam, type TeamContext } from '../teams/context';
-import { deleteAssistant, findAssistant, insertAssistant, listAssistants, updateAssistant } from './queries';
+import { retryOnceOnConflict } from '../db/retry';
+import { deleteAssistant, findAssistant, insertAssistant, listAssistants, lockAssistant, updateAssistant } from './queries';
 import { assistantFormSchema } from './schemas';
 
 // GET  /app/team/:teamId/assistants                       list and create form
@@ -32,7 +33,7 @@ export function assistantRoutes(db: Database): Router {
       form = parse(assistantFormSchema, req.body);
     } catch (error) {
       if (!(error instanceof HttpError) || wantsJson(req)) throw error;
-      return showList(db, req, res, 400, { message: error.message, values: req.body as Record<string, string> });
+      return showList(db, req, res, 400, { message: error.message, values: typedValues(req.body) });
     }
     const { team, id } = await withTeam(db, req, async (tx, team) => {
       const { id } = await insertAssistant(tx, team.id, form.name, form.description);
@@ -40,7 +41,7 @@ export function assistantRoutes(db: Database): Router {
       return { team, id };
     });
     if (wantsJson(req)) return res.status(201).json({ assistant: { id, name: form.name, description: form.description } });
-    done(req, res, { to: base(team.id), message: `Created ${form.name}.` });
+    await done(req, res, { to: base(team.id), message: `Created ${form.name}.` });
   });
 
   router.get('/:promptId/edit', async (req, res) => {
@@ -55,16 +56,16 @@ export function assistantRoutes(db: Database): Router {
       const message = parsed.error.issues[0]!.message;
       if (wantsJson(req)) throw new HttpError(400, message);
       const { team, assistant } = await loadAssistant(db, req);
-      return res.status(400).render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: message, values: req.body });
+      return res.status(400).render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: message, values: typedValues(req.body) });
     }
     const form = parsed.data;
-    const team = await withTeam(db, req, async (tx, team) => {
-      const before = await findAssistant(tx, team.id, promptId);
+    const team = await changeInTeam(db, req, async (tx, team) => {
+      const before = await lockAssistant(tx, team.id, promptId);
       if (!before || !(await updateAssistant(tx, team.id, promptId, form.name, form.description))) throw notFound('That assistant');
       await recordAudit(tx, { teamId: team.id, action: 'assistant.renamed', target: form.name, details: { from: before.name } });
       return team;
     });
-    done(req, res, { to: base(team.id), message: `Saved ${form.name}.` });
+    await done(req, res, { to: base(team.id), message: `Saved ${form.name}.` });
   });
 
   router.get('/:promptId/delete', async (req, res) => {
@@ -74,13 +75,13 @@ export function assistantRoutes(db: Database): Router {
 
   router.post('/:promptId/delete', async (req, res) => {
     const promptId = parse(idParam('assistant id'), req.params.promptId);
-    const { team, name } = await withTeam(db, req, async (tx, team) => {
+    const { team, name } = await changeInTeam(db, req, async (tx, team) => {
       const deleted = await deleteAssistant(tx, team.id, promptId);
       if (!deleted) throw notFound('That assistant');
       await recordAudit(tx, { teamId: team.id, action: 'assistant.deleted', target: deleted.name });
       return { team, name: deleted.name };
     });
-    done(req, res, { to: base(team.id), message: `Deleted ${name}.` });
+    await done(req, res, { to: base(team.id), message: `Deleted ${name}.` });
   });
 
   return router;
@@ -102,4 +103,16 @@ async function loadAssistant(db: Database, req: Request): Promise<{ team: TeamCo
     if (!assistant) throw notFound('That assistant');
     return { team, assistant };
   });
+}
+
+/** A change to one assistant, run once more if PostgreSQL aborted it as a deadlock victim. */
+function changeInTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
+  return retryOnceOnConflict(() => withTeam(db, req, fn));
+}
+
+/** What the person typed, to show again beside the error: text fields only, whatever the body held. */
+function typedValues(body: unknown): { name: string; description: string } {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 500) : '');
+  return { name: text(fields.name), description: text(fields.description) };
 }

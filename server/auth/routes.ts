@@ -1,10 +1,11 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db';
 import { HttpError } from '../http/errors';
-import { flash } from '../http/flash';
+import { issueSessionToken } from '../http/csrf';
 import { wantsJson } from '../http/negotiate';
-import { regenerateSession, saveSession } from '../http/session';
+import { redirectWithFlash } from '../http/respond';
+import { destroySession, regenerateSession, saveSession, SESSION_COOKIE } from '../http/session';
 import { findFirstTeamOfUser } from './queries';
 import { signIn } from './service';
 
@@ -21,8 +22,9 @@ const loginSchema = z.object({
 export function authRoutes(db: Database): Router {
   const router = Router();
 
-  router.get('/login', (req, res) => {
+  router.get('/login', async (req, res) => {
     if (req.session.userId) return res.redirect(303, '/app');
+    await forgetAnonymousSession(req, res);
     res.render('auth/login', { title: 'Sign in', email: '', error: null });
   });
 
@@ -34,6 +36,8 @@ export function authRoutes(db: Database): Router {
       const userId = await signIn(db, parsed.data.email, parsed.data.password, req.ip ?? 'unknown');
       await regenerateSession(req);
       req.session.userId = userId;
+      req.session.touchedAt = Date.now();
+      issueSessionToken(req);
       await saveSession(req);
       if (wantsJson(req)) return res.json({ success: true });
       res.redirect(303, '/app');
@@ -43,10 +47,10 @@ export function authRoutes(db: Database): Router {
     }
   });
 
+  // A new session id that holds only the flash; the sign-in page shows it and deletes the row.
   router.post('/logout', async (req, res) => {
     await regenerateSession(req);
-    flash(req, 'info', 'You have signed out.');
-    res.redirect(303, '/login');
+    await redirectWithFlash(req, res, '/login', 'info', 'You have signed out.');
   });
 
   router.get('/app', requireUser, async (req, res) => {
@@ -63,6 +67,18 @@ export function authRoutes(db: Database): Router {
   });
 
   return router;
+}
+
+/**
+ * A signed-out visitor keeps no session row: a session that only carried a flash (after signing
+ * out) is shown once on this page and deleted.
+ */
+async function forgetAnonymousSession(req: Request, res: Response): Promise<void> {
+  if (!req.session || req.session.userId || !req.session.flash) return;
+  const messages = (res.locals.takeFlash as () => unknown[])();
+  res.locals.takeFlash = () => messages;
+  await destroySession(req);
+  res.clearCookie(SESSION_COOKIE);
 }
 
 /** Pages need a signed-in user: browsers go to the sign-in page, JSON clients get 401. */

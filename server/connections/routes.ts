@@ -6,10 +6,9 @@ import { ComposioError, composioFailureMessage } from '../composio/types';
 import { revokeProvider } from '../composio/revoke';
 import { syncJson, syncMessage, syncTeam } from '../composio/sync';
 import { HttpError } from '../http/errors';
-import { flash } from '../http/flash';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
-import { done } from '../http/respond';
+import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
@@ -137,8 +136,7 @@ export async function runSync(deps: ConnectionDeps, req: Request, res: Response,
   await withComposioFailureAsFlash(req, res, backTo, async () => {
     const summary = await syncTeam({ db: deps.db, composio: deps.composio, logger: req.log }, req.session.userId!, teamIdOf(req));
     if (wantsJson(req)) return void res.json(syncJson(summary));
-    flash(req, 'success', syncMessage(summary));
-    res.redirect(303, backTo);
+    await redirectWithFlash(req, res, backTo, 'success', syncMessage(summary));
   });
 }
 
@@ -155,8 +153,7 @@ async function withComposioFailureAsFlash(req: Request, res: Response, backTo: s
     const retryLater = error instanceof HttpError && (error.code === 'composio_not_configured' || error.code === 'not_connected');
     if (!composio && !retryLater) throw error;
     if (wantsJson(req)) throw error; // the error handler answers { error, message } with the status
-    flash(req, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
-    res.redirect(303, backTo);
+    await redirectWithFlash(req, res, backTo, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
   }
 }
 

@@ -17,7 +17,17 @@ export class HttpError extends Error {
 
 function defaultCode(status: number): string {
   return (
-    { 400: 'bad_request', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'unprocessable', 429: 'too_many_requests', 503: 'unavailable' }[status] ??
+    {
+      400: 'bad_request',
+      403: 'forbidden',
+      404: 'not_found',
+      409: 'conflict',
+      413: 'too_large',
+      415: 'unsupported_media_type',
+      422: 'unprocessable',
+      429: 'too_many_requests',
+      503: 'unavailable',
+    }[status] ??
     'error'
   );
 }
@@ -31,6 +41,8 @@ const titles: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflict',
+  413: 'Too large',
+  415: 'That request could not be understood',
   422: 'Please check your input',
   429: 'Too many attempts',
   500: 'Something went wrong',
@@ -49,10 +61,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     code = 'composio_error';
     message = composioFailureMessage(error);
     req.log?.warn({ status: error.status, code: error.code }, 'Composio call failed');
-  } else if (isBodyParserError(error)) {
-    status = 400;
-    code = 'bad_request';
-    message = 'The request body could not be read.';
+  } else if (isClientError(error)) {
+    ({ status, code, message } = describeClientError(error));
   } else {
     req.log?.error({ err: error }, 'request failed');
   }
@@ -65,6 +75,30 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   res.render('error', { title: titles[status] ?? 'Error', status, message, requestId: req.id });
 };
 
-function isBodyParserError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && (error as { status: number }).status < 500;
+type ClientError = { status: number; type?: string; limit?: number };
+
+/** Errors Express and its body parsers raise with a 4xx status: a malformed URL or body, too large. */
+function isClientError(error: unknown): error is ClientError {
+  if (typeof error !== 'object' || error === null || !('status' in error)) return false;
+  const status = (error as { status: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function describeClientError(error: ClientError): { status: number; code: string; message: string } {
+  if (error instanceof URIError) {
+    return { status: 400, code: 'bad_request', message: 'The address contains a malformed % escape. Check the link and try again.' };
+  }
+  switch (error.type) {
+    case 'entity.too.large':
+      return { status: 413, code: 'too_large', message: `The request is too large: send at most ${Math.floor((error.limit ?? 102400) / 1024)} kB.` };
+    case 'parameters.too.many':
+      return { status: 413, code: 'too_large', message: 'The form has too many fields.' };
+    case 'entity.parse.failed':
+      return { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' };
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return { status: 415, code: 'unsupported_media_type', message: 'The request body uses a character set or encoding Switchboard does not read: send UTF-8.' };
+    default:
+      return { status: error.status, code: defaultCode(error.status), message: 'The request could not be read. Check it and try again.' };
+  }
 }

@@ -6,30 +6,65 @@ import type pg from 'pg';
 declare module 'express-session' {
   interface SessionData {
     userId?: number;
+    csrfToken?: string;
+    /** When the session row's expiry was last pushed forward (ms since the epoch). */
+    touchedAt?: number;
   }
 }
 
+export const SESSION_COOKIE = 'switchboard.sid';
 const EIGHT_HOURS = 8 * 60 * 60 * 1000;
+/** A signed-in session's expiry moves forward at most this often: one write a minute, not one per request. */
+export const TOUCH_INTERVAL_MS = 60 * 1000;
+const PRUNE_INTERVAL_SECONDS = 15 * 60;
 
-/** Sessions live in PostgreSQL so several app instances can share them. */
-export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): RequestHandler {
+/**
+ * Sessions live in PostgreSQL so several app instances can share them. Only signed-in users (and a
+ * pending flash) have a row; a signed-in request reads its row once and writes it at most once a
+ * minute (see touchSession). Expired rows are pruned every 15 minutes.
+ */
+export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): RequestHandler[] {
   const PgStore = connectPgSimple(session);
-  return session({
-    name: 'switchboard.sid',
-    store: new PgStore({ pool: options.pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 }),
+  const store = new PgStore({
+    pool: options.pool,
+    tableName: 'session',
+    createTableIfMissing: false,
+    pruneSessionInterval: PRUNE_INTERVAL_SECONDS,
+    // express-session would UPDATE the row on every request; touchSession does it once a minute.
+    disableTouch: true,
+  });
+  const middleware = session({
+    name: SESSION_COOKIE,
+    store,
     secret: options.secret,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    rolling: false,
     // In production the cookie is Secure whenever the request came over HTTPS (behind a proxy, set
     // TRUST_PROXY); over plain HTTP a Secure cookie would never be set and nobody could sign in.
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.production ? 'auto' : false, maxAge: EIGHT_HOURS },
   });
+  return [middleware, touchSession];
 }
 
-/** Replaces the session id (sign-in, sign-out) so a fixed or stolen id is worthless afterwards. */
+/**
+ * Marking the session modified makes express-session save it with a fresh expiry and re-send the
+ * cookie: that is the touch, at most once per TOUCH_INTERVAL_MS for each signed-in session.
+ */
+const touchSession: RequestHandler = (req, _res, next) => {
+  const s = req.session;
+  if (s?.userId && Date.now() - (s.touchedAt ?? 0) >= TOUCH_INTERVAL_MS) s.touchedAt = Date.now();
+  next();
+};
+
+/** Replaces the session id (sign-in) so a fixed or stolen id is worthless afterwards. */
 export function regenerateSession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+}
+
+/** Deletes the session row (sign-out, or an anonymous session whose flash has been shown). */
+export function destroySession(req: Express.Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
 }
 
 export function saveSession(req: Express.Request): Promise<void> {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../server/app';
-import { MAX_FAILURES_PER_EMAIL } from '../../server/auth/service';
+import { MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS } from '../../server/auth/service';
 import { createDatabase } from '../../server/db';
 import { createLogger } from '../../server/logger';
 import { createUser, csrfFrom, flashText, makeTestApp, signIn, testConfig, type TestApp } from '../helpers/app';
@@ -76,13 +76,13 @@ describe('sign-in', () => {
     const user = await createUser(t.db);
     const agent = request.agent(t.app);
     const token = await loginForm(agent);
-    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) {
+    for (let i = 0; i < MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS; i++) {
       const res = await agent.post('/login').type('form').send({ email: user.email, password: `nope-${i}`, _csrf: token });
       expect(res.status).toBe(401);
     }
     const locked = await agent.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: token });
     expect(locked.status).toBe(429);
-    expect(locked.text).toMatch(/Too many failed sign-ins\. Try again in \d+ minutes?\./);
+    expect(locked.text).toMatch(/Too many sign-in attempts\. Try again in \d+ minutes?\./);
   });
 
   it('signs out and forgets the session', async () => {
