@@ -17,8 +17,10 @@ export interface TestApp {
   app: Express;
   db: Database;
   config: Config;
-  /** Every SQL statement sent, for statement-count tests. */
+  /** Every SQL statement sent, for statement-count tests (the session store's included). */
   statements: string[];
+  /** The statements the session store sent (through db.pool, outside any transaction). */
+  sessionStatements: string[];
   /** Every log line written, parsed. */
   logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -43,6 +45,14 @@ export function makeTestApp(options: { composio?: ComposioGateway | null; config
   // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).
   const maxConnections = process.env.TEST_DATABASE_URL ? 10 : 1;
   const db = createDatabase({ connectionString: url, description: 'test', maxConnections, onStatement: (sql) => statements.push(sql) });
+  const sessionStatements: string[] = [];
+  const poolQuery = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
+  db.pool.query = ((...args: unknown[]) => {
+    const sql = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+    statements.push(sql);
+    sessionStatements.push(sql);
+    return poolQuery(...args);
+  }) as typeof db.pool.query;
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
@@ -51,7 +61,7 @@ export function makeTestApp(options: { composio?: ComposioGateway | null; config
   });
   const config = testConfig(options.config);
   const app = createApp({ config, db, logger: createLogger('info', sink), composio: options.composio ?? null });
-  return { app, db, config, statements, logs, close: () => db.close() };
+  return { app, db, config, statements, sessionStatements, logs, close: () => db.close() };
 }
 
 export function unique(prefix: string): string {
