@@ -142,7 +142,7 @@ describe('fuzzing every route', () => {
       }
     };
     const text = (): unknown =>
-      pick([
+      pick<unknown>([
         'ordinary text', '', ' ', 'a\0b', '\0', 'é中文🎉', '<script>alert(1)</script>', 'x'.repeat(150), 'y'.repeat(5000), 'api:1', `oauth2:${pick(own.oauth)}`, `oauth2:${pick(theirs.oauth)}`,
         `api:${pick(own.keys)}`, `api:${pick(theirs.keys)}`, 'api:99999999999', 'true', 'false', String(pick(integrations)), String(pick(theirs.assistants)), '%E0%A4%A', 'fuzz@example.test',
         12, -1, 1.5, true, null, [], ['a', 'b'], { nested: { deeper: ['\0'] } }, { toString: 'x' }, 2147483648,
