@@ -33,7 +33,9 @@
   // Opened once the content has settled, i.e. htmx has processed its forms: a quick Enter is
   // then already handled by htmx. (The page sets defaultSettleDelay to 0, so this is immediate.)
   document.addEventListener('htmx:afterSettle', function (event) {
-    var dialog = event.detail.target.closest && event.detail.target.closest('dialog');
+    // History navigation (Back, Forward) settles without a target element.
+    var target = event.detail && event.detail.target;
+    var dialog = target && target.closest && target.closest('dialog');
     if (dialog && !dialog.open) {
       dialog.showModal();
       var first = dialog.querySelector('[autofocus], input:checked, input, select, button');
@@ -52,7 +54,8 @@
 
   // Buttons that start slow work (sync) show their busy state and cannot be pressed twice.
   document.addEventListener('htmx:beforeRequest', function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest('form[data-busy-label]');
+    var elt = event.detail && event.detail.elt;
+    var form = elt && elt.closest && elt.closest('form[data-busy-label]');
     if (!form) return;
     var button = form.querySelector('button[type="submit"]');
     if (button) {
