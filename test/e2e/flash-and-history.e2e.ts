@@ -10,9 +10,10 @@ let sales: number;
 
 beforeAll(async () => {
   fake = await startFakeComposio();
-  fake.setAccounts(demoAccounts('demo'));
-  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }), config: { COMPOSIO_USER_ID: 'demo' } });
-  teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
+  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }) });
+  const team = await running.t.db.withOwner((tx) => tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"));
+  teamId = team.id;
+  fake.setAccounts(demoAccounts(team.composio_user_id));
   sales = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
 });
 afterAll(async () => {
@@ -47,7 +48,7 @@ describe.each([
     const { context, page, errors } = await openSignedIn(running, pageUrl(), { javaScriptEnabled });
     const calculator = page.locator('#integration-calculator');
     const steps = [
-      { button: () => page.getByRole('button', { name: 'Sync from Composio' }), flash: /^Synced: \d+ added, \d+ removed, \d+ unchanged$/ },
+      { button: () => page.getByRole('button', { name: 'Sync from Composio' }), flash: /^Synced: \d+ added, \d+ removed, \d+ unchanged\b/ },
       { button: () => calculator.getByRole('button', { name: 'Add Calculator' }), flash: /^Added Calculator to Sales Assistant\.$/ },
       { button: () => calculator.getByRole('button', { name: 'Remove Calculator' }), flash: /^Removed Calculator from Sales Assistant\.$/ },
     ];

@@ -62,7 +62,7 @@ describe('NUL characters', () => {
       [`${assistants()}/${assistantId}/edit`, { name: 'x\0' }],
       [`/app/team/${user.teamId}/integrations/tavily/api-keys`, { label: 'L\0', key: 'abcdefghijk' }],
       [`/app/team/${user.teamId}/integrations/tavily/api-keys`, { label: 'Label', key: 'abc\0defghijk' }],
-      [`/app/team/${user.teamId}/integrations/settings`, { composio_user_id: 'me\0' }],
+      [`/app/team/${user.teamId}/integrations/gmail/toggle`, { enabled: 'true\0' }],
     ];
     for (const [url, fields] of cases) {
       const field = Object.keys(fields).find((k) => fields[k]!.includes('\0'))!;

@@ -96,8 +96,7 @@ describe('fuzzing every route', () => {
     const admin = await createUser(t.db);
     const member = await createUser(t.db, { team: (await t.db.withOwner((tx) => tx.one<{ name: string }>('SELECT name FROM teams WHERE id = $1', [admin.teamId]))).name, role: 'member' });
     const other = await createUser(t.db);
-    const composioUser = `fuzz-${admin.teamId}`;
-    await t.db.withOwner((tx) => tx.query('UPDATE teams SET composio_user_id = $2 WHERE id = $1', [admin.teamId, composioUser]));
+    const { composio_user_id: composioUser } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [admin.teamId]));
     fake.setAccounts([
       { id: `fz_${admin.teamId}_gmail`, userId: composioUser, toolkit: 'gmail', email: 'fuzz@example.test' },
       { id: `fz_${admin.teamId}_notion`, userId: composioUser, toolkit: 'notion' },
