@@ -211,5 +211,5 @@ describe('fuzzing every route', () => {
     for (const status of [200, 303, 400, 403, 404, 413, 415, 422]) expect([status, statuses.get(status) ?? 0]).toEqual([status, expect.any(Number)]);
     for (const status of [200, 303, 400, 403, 404, 413, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(REQUESTS);
-  }, 120_000);
+  }, 300_000); // about 40 s on an idle 2-core machine; the bound is for busy CI hosts, not a timing assertion
 });
