@@ -17,6 +17,11 @@ beforeAll(async () => {
   sales = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
 });
 afterAll(async () => {
+  // Leave the demo team as other browser tests expect it: no synced accounts, no Calculator.
+  await running.t.db.withOwner(async (tx) => {
+    await tx.query("DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')", [sales]);
+    await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
+  });
   await running.close();
   await fake.close();
 });
