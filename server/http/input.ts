@@ -10,7 +10,8 @@ const READABLE_TYPES = ['application/x-www-form-urlencoded', 'application/json']
  */
 export const requireReadableBody: RequestHandler = (req, _res, next) => {
   if (req.body === undefined) {
-    if (hasBody(req.headers) && !req.is(READABLE_TYPES)) {
+    const changes = req.method !== 'GET' && req.method !== 'HEAD';
+    if (changes && hasBody(req.headers) && !req.is(READABLE_TYPES)) {
       const type = req.get('content-type') ?? 'no Content-Type';
       return next(new HttpError(415, `Switchboard reads forms (application/x-www-form-urlencoded) and JSON (application/json), not ${type.split(';')[0]}.`, 'unsupported_media_type'));
     }
