@@ -20,47 +20,175 @@ export interface CatalogRow {
   auth: AuthKind;
   /** The assistant's row for this integration, if added. */
   added_id: number | null;
-  api_connection_id: number | null;
-  oauth2_connection_id: number | null;
   /** The connection the added row uses, when it still exists and is usable. */
   current_connection: ConnectionOption | null;
-  /** The team's usable connections of the kinds this integration takes. */
-  connections: ConnectionOption[];
+  /**
+   * How many of the team's usable connections of the kinds this integration takes there are,
+   * counted up to 2: the page only tells none, one and several apart.
+   */
+  connection_count: 0 | 1 | 2;
+  /** Those connections, only where asked for (JSON clients, the picker); null otherwise. */
+  connections: ConnectionOption[] | null;
 }
+
+const USABLE_OAUTH2 = `o.enabled AND o.revoked_at IS NULL AND o.disconnected_at IS NULL AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled`;
+const OAUTH2_LABEL = `coalesce(o.account_identity, i.label || ' account connected ' || to_char(o.connected_at, 'DD Mon YYYY'))`;
 
 /**
  * A usable connection: any API key of the team; an OAuth2 account that Composio reports ACTIVE and
- * not disabled, still present in Composio, not revoked, and enabled here.
+ * not disabled, still present in Composio, not revoked, and enabled here. $1 is the team.
  */
 const USABLE_CONNECTIONS = `
-  SELECT a.integration_id, 'api_key' AS kind, a.id, a.label, a.created_at AS since
+  SELECT a.integration_id, 'api_key' AS kind, a.id, a.label
     FROM api_key_connections a WHERE a.team_id = $1
   UNION ALL
-  SELECT o.integration_id, 'oauth2', o.id,
-         coalesce(o.account_identity, i.label || ' account connected ' || to_char(o.connected_at, 'DD Mon YYYY')),
-         o.connected_at
+  SELECT o.integration_id, 'oauth2', o.id, ${OAUTH2_LABEL}
     FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
-   WHERE o.team_id = $1 AND o.enabled AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
-     AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled`;
+   WHERE o.team_id = $1 AND ${USABLE_OAUTH2}`;
 
-/** The whole catalog with the assistant's choices and the team's usable connections: one statement. */
-export function listCatalogForAssistant(tx: Tx, teamId: number, promptId: number) {
-  return tx.query<CatalogRow & Record<string, unknown>>(
-    `WITH usable AS (${USABLE_CONNECTIONS})
-     SELECT i.id, i.slug, i.label, i.icon, i.category, i.description, i.required, i.auth,
-            pi.id AS added_id, pi.api_connection_id, pi.oauth2_connection_id,
+/**
+ * The integration's (i) usable connections counted up to 2, from indexes: at most two index
+ * entries are read however many connections the team has (migrations/1764300000000_page-indexes.sql).
+ */
+const USABLE_UP_TO_TWO = `
+  (SELECT count(*) FROM (
+     SELECT 1 FROM api_key_connections a
+      WHERE a.team_id = $1 AND a.integration_id = i.id AND i.auth IN ('api_key', 'api_key_or_oauth2')
+     UNION ALL
+     SELECT 1 FROM oauth2_connections o
+      WHERE o.team_id = $1 AND o.integration_id = i.id AND i.auth IN ('oauth2', 'api_key_or_oauth2') AND ${USABLE_OAUTH2}
+     LIMIT 2) c)::int`;
+
+const TAKES_KIND = `(i.auth = 'api_key_or_oauth2' OR i.auth = u.kind)`;
+
+/** The connection an added row uses (pi), when it is still usable: a lookup by id, not a scan. */
+const CURRENT_CONNECTION = `
+  CASE
+    WHEN pi.api_connection_id IS NOT NULL THEN
+      (SELECT json_build_object('kind', 'api_key', 'id', a.id, 'label', a.label) FROM api_key_connections a
+        WHERE a.id = pi.api_connection_id AND a.team_id = $1 AND a.integration_id = i.id)
+    WHEN pi.oauth2_connection_id IS NOT NULL THEN
+      (SELECT json_build_object('kind', 'oauth2', 'id', o.id, 'label', ${OAUTH2_LABEL}) FROM oauth2_connections o
+        WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1 AND o.integration_id = i.id AND ${USABLE_OAUTH2})
+  END`;
+
+const CATALOG_COLUMNS = `i.id, i.slug, i.label, i.icon, i.category, i.description, i.required, i.auth, pi.id AS added_id,
+  ${CURRENT_CONNECTION} AS current_connection`;
+
+const CONNECTION_LIST = `
+  coalesce((SELECT json_agg(json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) ORDER BY u.kind, lower(u.label), u.id)
+              FROM usable u WHERE u.integration_id = i.id AND ${TAKES_KIND}), '[]')`;
+
+export interface AssistantRow {
+  id: number;
+  name: string;
+  description: string;
+}
+
+/**
+ * The assistant ($2 of team $1) and, joined to it, integrations (i) with the assistant's row (pi):
+ * no row at all when the assistant is not one of the team's.
+ */
+const fromAssistant = (integrations: string, lateral = '') => `
+  FROM prompts a
+  LEFT JOIN integrations i ON ${integrations}
+  LEFT JOIN prompt_integration pi ON pi.integration_id = i.id AND pi.prompt_id = a.id AND pi.team_id = $1
+  ${lateral}
+ WHERE a.id = $2 AND a.team_id = $1`;
+const ASSISTANT_COLUMNS = 'a.name AS assistant_name, a.description AS assistant_description';
+
+type WithAssistant<T> = T & { assistant_name: string; assistant_description: string };
+
+function assistantOf(promptId: number, rows: WithAssistant<unknown>[]): AssistantRow | null {
+  const first = rows[0];
+  return first ? { id: promptId, name: first.assistant_name, description: first.assistant_description } : null;
+}
+
+/**
+ * The assistant and the whole catalog with its choices: one statement; null when the team has no
+ * such assistant. The page shows only whether each integration has none, one or several
+ * connections it could use, so that is all it reads; JSON clients get the lists.
+ */
+export async function listCatalogForAssistant(tx: Tx, teamId: number, promptId: number, options: { withConnections: boolean }) {
+  const sql = options.withConnections
+    ? `WITH usable AS (${USABLE_CONNECTIONS})
+       SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count
+         ${fromAssistant('true', `CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn`)}
+        ORDER BY i.category_position, i.position, i.id`
+    : `SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count
+         ${fromAssistant('true')}
+        ORDER BY i.category_position, i.position, i.id`;
+  const rows = await tx.query<WithAssistant<CatalogRow> & Record<string, unknown>>(sql, [teamId, promptId]);
+  const assistant = assistantOf(promptId, rows);
+  return assistant ? { assistant, catalog: rows.filter((row) => row.id !== null) as CatalogRow[] } : null;
+}
+
+export interface CatalogEntry extends CatalogRow {
+  /** The connection that was asked about, when it is one of the usable ones this integration takes. */
+  chosen: ConnectionOption | null;
+  /** With a list asked for: how many usable connections match its filter (the list may show fewer). */
+  connections_matching: number | null;
+}
+
+/** Which of the integration's connections to list: none, all (JSON clients), or the first that match. */
+export type ConnectionListing = 'none' | 'all' | { first: number; matching: string };
+
+/**
+ * The assistant and one integration of the catalog as listCatalogForAssistant would show it, and
+ * whether the chosen connection is usable for it: one statement reading only this integration's
+ * connections; null when the team has no such assistant, `entry` null when there is no such
+ * integration. Its connections are listed only when asked for: all of them for JSON clients; for
+ * the picker, the first ones whose label contains `matching`, the connection in use first.
+ */
+export async function findCatalogEntry(
+  tx: Tx,
+  row: { teamId: number; promptId: number; integrationId: number; choice: { kind: ConnectionKind; id: number } | null; list: ConnectionListing },
+) {
+  const limit = typeof row.list === 'object' ? row.list.first : null; // LIMIT NULL is no limit
+  const matching = typeof row.list === 'object' ? row.list.matching.toLowerCase() : '';
+  const rows = await tx.query<WithAssistant<CatalogEntry> & Record<string, unknown>>(
+    `WITH usable AS (
+       SELECT a.integration_id, 'api_key' AS kind, a.id, a.label
+         FROM api_key_connections a WHERE a.team_id = $1 AND a.integration_id = $3
+       UNION ALL
+       SELECT o.integration_id, 'oauth2', o.id, ${OAUTH2_LABEL}
+         FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
+        WHERE o.team_id = $1 AND o.integration_id = $3 AND ${USABLE_OAUTH2})
+     SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS},
+            ${USABLE_UP_TO_TWO} AS connection_count,
+            CASE WHEN $6 THEN
+              coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'id', l.id, 'label', l.label)) FROM (
+                          SELECT u.kind, u.id, u.label FROM usable u
+                           WHERE ${TAKES_KIND} AND strpos(lower(u.label), $8) > 0
+                           ORDER BY CASE WHEN $7::int IS NOT NULL
+                                         THEN (u.kind = 'api_key' AND u.id = pi.api_connection_id) OR (u.kind = 'oauth2' AND u.id = pi.oauth2_connection_id)
+                                    END DESC NULLS LAST,
+                                    u.kind, lower(u.label), u.id
+                           LIMIT $7) l), '[]')
+            END AS connections,
+            CASE WHEN $6 THEN (SELECT count(*)::int FROM usable u WHERE ${TAKES_KIND} AND strpos(lower(u.label), $8) > 0) END AS connections_matching,
             (SELECT json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) FROM usable u
-              WHERE u.integration_id = i.id
-                AND ((u.kind = 'api_key' AND u.id = pi.api_connection_id) OR (u.kind = 'oauth2' AND u.id = pi.oauth2_connection_id))
-            ) AS current_connection,
-            coalesce((SELECT json_agg(json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) ORDER BY u.kind, lower(u.label), u.id)
-                        FROM usable u
-                       WHERE u.integration_id = i.id
-                         AND (i.auth = 'api_key_or_oauth2' OR i.auth = u.kind)), '[]') AS connections
-       FROM integrations i
-       LEFT JOIN prompt_integration pi ON pi.integration_id = i.id AND pi.prompt_id = $2 AND pi.team_id = $1
-      ORDER BY i.category_position, i.position, i.id`,
-    [teamId, promptId],
+              WHERE ${TAKES_KIND} AND u.kind = $4 AND u.id = $5) AS chosen
+     ${fromAssistant('i.id = $3')}`,
+    [row.teamId, row.promptId, row.integrationId, row.choice?.kind ?? null, row.choice?.id ?? null, row.list !== 'none', limit, matching],
+  );
+  const assistant = assistantOf(row.promptId, rows);
+  return assistant ? { assistant, entry: rows[0]!.id === null ? null : (rows[0] as CatalogEntry) } : null;
+}
+
+/** Which of the chosen connections (the legacy bulk form's) are usable for their integration: one statement. */
+export function findUsableConnections(tx: Tx, teamId: number, refs: { integrationId: number; kind: ConnectionKind; id: number }[]) {
+  return tx.query<{ integration_id: number; kind: ConnectionKind; id: number; label: string }>(
+    `SELECT a.integration_id, 'api_key' AS kind, a.id, a.label
+       FROM api_key_connections a
+       JOIN unnest($2::int[], $3::text[], $4::int[]) AS r(integration_id, kind, id) ON r.kind = 'api_key' AND r.id = a.id AND r.integration_id = a.integration_id
+      WHERE a.team_id = $1
+     UNION ALL
+     SELECT o.integration_id, 'oauth2', o.id, ${OAUTH2_LABEL}
+       FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
+       JOIN unnest($2::int[], $3::text[], $4::int[]) AS r(integration_id, kind, id) ON r.kind = 'oauth2' AND r.id = o.id AND r.integration_id = o.integration_id
+      WHERE o.team_id = $1 AND ${USABLE_OAUTH2}`,
+    [teamId, refs.map((r) => r.integrationId), refs.map((r) => r.kind), refs.map((r) => r.id)],
   );
 }
 

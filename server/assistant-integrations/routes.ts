@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
 import { retryOnceOnConflict } from '../db/retry';
 import { composioLocals, runSync, type ConnectionDeps } from '../connections/routes';
-import { HttpError, notFound } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
@@ -13,8 +13,10 @@ import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from
 import {
   addIntegration,
   addMessage,
+  integrationJson,
   loadAssistant,
   loadAssistantForUpdate,
+  loadPicker,
   loadIntegrationsPage,
   removeIntegration,
   replaceIntegrations,
@@ -39,8 +41,12 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
 
   router.get('/', async (req, res) => {
     const { q } = parse(filterSchema, req.query);
-    const { team, assistant, integrations } = await inTeam(db, req, async (tx, team) => ({ team, ...(await loadIntegrationsPage(tx, team, promptIdOf(req))) }));
-    if (wantsJson(req)) return res.json({ assistant, integrations });
+    const json = wantsJson(req);
+    const { team, assistant, integrations } = await inTeam(db, req, async (tx, team) => ({
+      team,
+      ...(await loadIntegrationsPage(tx, team, promptIdOf(req), { withConnections: json })),
+    }));
+    if (json) return res.json({ assistant, integrations: integrations.map(integrationJson) });
     res.render('assistant-integrations/page', {
       title: `${assistant.name} · Integrations`,
       team,
@@ -56,7 +62,8 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
 
   router.get('/add/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
-    renderPicker(req, res, 200, { ...(await loadPickerView(db, req, integrationId)), error: null });
+    const { q } = parse(filterSchema, req.query);
+    renderPicker(req, res, 200, { ...(await loadPickerView(db, req, integrationId, q)), error: null });
   });
 
   router.post('/add/:integrationId', async (req, res) => {
@@ -65,18 +72,18 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     try {
       const { team, assistant, outcome } = await changeInTeam(db, req, async (tx, team) => {
         const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
-        return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice) };
+        return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice, { withConnections: wantsJson(req) }) };
       });
       await done(req, res, {
         to: pageUrl(team.id, assistant.id),
         kind: outcome.change === 'unchanged' ? 'info' : 'success',
         message: addMessage(outcome, assistant),
-        json: { change: outcome.change, integration: { ...outcome.integration, added: true, status: 'added', connection: outcome.connection } },
+        json: { change: outcome.change, integration: { ...integrationJson(outcome.integration), added: true, status: 'added', connection: outcome.connection } },
       });
     } catch (error) {
       // A plain form that could not be accepted gets the picker again, with what to fix.
       if (!(error instanceof HttpError) || error.status !== 422 || wantsJson(req)) throw error;
-      renderPicker(req, res, 422, { ...(await loadPickerView(db, req, integrationId)), error: error.message });
+      renderPicker(req, res, 422, { ...(await loadPickerView(db, req, integrationId, '')), error: error.message });
     }
   });
 
@@ -138,17 +145,17 @@ export function pageUrl(teamId: number, promptId: number): string {
   return `/app/team/${teamId}/assistant/${promptId}/integrations`;
 }
 
-/** The picker's data: the page's catalog narrowed to one integration, 404 if there is no such one. */
-function loadPickerView(db: Database, req: Request, integrationId: number) {
-  return inTeam(db, req, async (tx, team) => {
-    const { assistant, integrations } = await loadIntegrationsPage(tx, team, promptIdOf(req));
-    const integration = integrations.find((i) => i.id === integrationId);
-    if (!integration) throw notFound('That integration');
-    return { team, assistant, integration };
-  });
+/** The picker's data: one integration with its first usable connections matching q, 404 if there is no such one. */
+function loadPickerView(db: Database, req: Request, integrationId: number, q: string) {
+  return inTeam(db, req, async (tx, team) => ({ team, q, ...(await loadPicker(tx, team, promptIdOf(req), integrationId, q)) }));
 }
 
-function renderPicker(req: Request, res: Response, status: number, view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; error: string | null }) {
+function renderPicker(
+  req: Request,
+  res: Response,
+  status: number,
+  view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; connectionsMatching: number; q: string; error: string | null },
+) {
   const locals = { ...view, title: `Add ${view.integration.label} to ${view.assistant.name}`, pageUrl: pageUrl(view.team.id, view.assistant.id) };
   const fragment = htmxTarget(req) === PICKER_TARGET;
   res.status(status).render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);

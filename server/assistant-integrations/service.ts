@@ -8,7 +8,9 @@ import { connectionRefSchema } from './schemas';
 import {
   deletePromptIntegrationsNotIn,
   deleteSpecificPromptIntegration,
+  findCatalogEntry,
   findIntegration,
+  findUsableConnections,
   listCatalogForAssistant,
   upsertPromptIntegration,
   upsertPromptIntegrations,
@@ -23,7 +25,10 @@ export interface IntegrationView extends Pick<CatalogRow, 'id' | 'slug' | 'label
   added: boolean;
   connection: ConnectionOption | null;
   status: IntegrationStatus;
-  connections: ConnectionOption[];
+  /** Whether the team has none, one or several usable connections for it: all the page needs to know. */
+  connectionsToChooseFrom: 'none' | 'one' | 'several';
+  /** The connections themselves, where they were loaded (the picker, JSON clients); else null. */
+  connections: ConnectionOption[] | null;
 }
 
 export interface Assistant {
@@ -38,7 +43,7 @@ export function toView(row: CatalogRow): IntegrationView {
   const added = row.added_id !== null;
   let status: IntegrationStatus;
   if (added) status = !needsConnection(row.auth) || row.current_connection ? 'added' : 'connection_lost';
-  else status = !needsConnection(row.auth) || row.connections.length > 0 ? 'available' : 'needs_connection';
+  else status = !needsConnection(row.auth) || row.connection_count > 0 ? 'available' : 'needs_connection';
   return {
     id: row.id,
     slug: row.slug,
@@ -51,13 +56,32 @@ export function toView(row: CatalogRow): IntegrationView {
     added,
     connection: row.current_connection,
     status,
+    connectionsToChooseFrom: row.connection_count === 0 ? 'none' : row.connection_count === 1 ? 'one' : 'several',
     connections: row.connections,
   };
 }
 
-/** The catalog as this assistant sees it: one statement. */
-async function loadCatalog(tx: Tx, teamId: number, promptId: number): Promise<IntegrationView[]> {
-  return (await listCatalogForAssistant(tx, teamId, promptId)).map(toView);
+/** The documented JSON shape of one integration (README "JSON"): the view with its connections listed. */
+export function integrationJson(view: IntegrationView) {
+  return {
+    id: view.id,
+    slug: view.slug,
+    label: view.label,
+    icon: view.icon,
+    category: view.category,
+    description: view.description,
+    auth: view.auth,
+    required: view.required,
+    added: view.added,
+    connection: view.connection,
+    status: view.status,
+    connections: view.connections ?? [],
+  };
+}
+
+/** The catalog as this assistant sees it: one statement; the connection lists only when asked for. */
+async function loadCatalog(tx: Tx, teamId: number, promptId: number, withConnections: boolean): Promise<IntegrationView[]> {
+  return ((await listCatalogForAssistant(tx, teamId, promptId, { withConnections }))?.catalog ?? []).map(toView);
 }
 
 export async function loadAssistant(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
@@ -73,11 +97,29 @@ export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, promptId
   return assistant;
 }
 
-/** The page: three statements (team, assistant, catalog) however large the team. */
-export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: number) {
-  const assistant = await loadAssistant(tx, team, promptId);
-  const integrations = await loadCatalog(tx, team.id, promptId);
-  return { assistant, integrations };
+/**
+ * The page: two statements (team, then assistant and catalog together) however large the team. The
+ * HTML needs only none/one/several per integration; JSON clients (withConnections) get every
+ * integration's usable connections listed.
+ */
+export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: number, options: { withConnections: boolean }) {
+  const found = await listCatalogForAssistant(tx, team.id, promptId, options);
+  if (!found) throw notFound('That assistant');
+  return { assistant: found.assistant, integrations: found.catalog.map(toView) };
+}
+
+/** How many connections the picker lists; a filter finds the others. */
+export const PICKER_SHOWN = 50;
+
+/**
+ * The picker: the assistant, and the integration with its first usable connections whose label
+ * contains `matching` (the one in use first) and how many match in all. One statement.
+ */
+export async function loadPicker(tx: Tx, team: TeamContext, promptId: number, integrationId: number, matching: string) {
+  const found = await findCatalogEntry(tx, { teamId: team.id, promptId, integrationId, choice: null, list: { first: PICKER_SHOWN, matching } });
+  if (!found) throw notFound('That assistant');
+  if (!found.entry) throw notFound('That integration');
+  return { assistant: found.assistant as Assistant, integration: toView(found.entry), connectionsMatching: found.entry.connections_matching ?? 0 };
 }
 
 export interface Choice {
@@ -85,13 +127,16 @@ export interface Choice {
   id: number;
 }
 
-/** Why a choice of connection is not acceptable, in words a person can act on; null when it is. */
-export function connectionProblem(integration: IntegrationView, choice: Choice | null): string | null {
+/**
+ * Why a choice of connection is not acceptable, in words a person can act on; null when it is.
+ * `chosen` is the choice found among the integration's usable connections, or null.
+ */
+export function connectionProblem(integration: IntegrationView, choice: Choice | null, chosen: ConnectionOption | null): string | null {
   if (!needsConnection(integration.auth)) {
     return choice ? `${integration.label} needs no connection; add it without one.` : null;
   }
   if (!choice) {
-    return integration.connections.length === 0
+    return integration.connectionsToChooseFrom === 'none'
       ? `${integration.label} needs a connection and the team has none that works. Connect one on the team's Integrations page first.`
       : `Choose which connection ${integration.label} should use.`;
   }
@@ -100,7 +145,7 @@ export function connectionProblem(integration: IntegrationView, choice: Choice |
       ? `${integration.label} connects through an OAuth2 account, not an API key. Choose one of the team's ${integration.label} accounts.`
       : `${integration.label} takes an API key, not an OAuth2 account. Choose one of the team's ${integration.label} API keys.`;
   }
-  if (!integration.connections.some((c) => c.kind === choice.kind && c.id === choice.id)) {
+  if (!chosen) {
     return `That connection cannot be used for ${integration.label}: it is not one of this team's working ${integration.label} connections (it may have been disabled, revoked or deleted). Choose another.`;
   }
   return null;
@@ -108,11 +153,22 @@ export function connectionProblem(integration: IntegrationView, choice: Choice |
 
 export type AddOutcome = { change: 'added' | 'switched' | 'unchanged'; integration: IntegrationView; connection: ConnectionOption | null };
 
-/** Adds one integration to an assistant, or switches its connection; one transaction with its audit row. */
-export async function addIntegration(tx: Tx, team: TeamContext, assistant: Assistant, integrationId: number, choice: Choice | null): Promise<AddOutcome> {
-  const integration = (await loadCatalog(tx, team.id, assistant.id)).find((i) => i.id === integrationId);
-  if (!integration) throw notFound('That integration');
-  const problem = connectionProblem(integration, choice);
+/**
+ * Adds one integration to an assistant, or switches its connection; one transaction with its audit
+ * row. It reads only the chosen connection, and the integration's list only for JSON clients.
+ */
+export async function addIntegration(
+  tx: Tx,
+  team: TeamContext,
+  assistant: Assistant,
+  integrationId: number,
+  choice: Choice | null,
+  options: { withConnections: boolean },
+): Promise<AddOutcome> {
+  const entry = (await findCatalogEntry(tx, { teamId: team.id, promptId: assistant.id, integrationId, choice, list: options.withConnections ? 'all' : 'none' }))?.entry;
+  if (!entry) throw notFound('That integration');
+  const integration = toView(entry);
+  const problem = connectionProblem(integration, choice, entry.chosen);
   if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
 
   const result = await upsertPromptIntegration(tx, {
@@ -122,7 +178,7 @@ export async function addIntegration(tx: Tx, team: TeamContext, assistant: Assis
     apiConnectionId: choice?.kind === 'api_key' ? choice.id : null,
     oauth2ConnectionId: choice?.kind === 'oauth2' ? choice.id : null,
   });
-  const connection = choice ? integration.connections.find((c) => c.kind === choice.kind && c.id === choice.id)! : null;
+  const connection = entry.chosen;
   const change = !result ? 'unchanged' : result.inserted ? 'added' : 'switched';
   if (change !== 'unchanged') {
     await recordAudit(tx, {
@@ -169,9 +225,9 @@ export async function replaceIntegrations(
   rawIds: string[],
   body: Record<string, unknown>,
 ): Promise<{ added: string[]; removed: string[]; switched: string[] }> {
-  const catalog = await loadCatalog(tx, team.id, assistant.id);
+  const catalog = await loadCatalog(tx, team.id, assistant.id, false);
   const byId = new Map(catalog.map((i) => [i.id, i]));
-  const chosen = new Map<number, Choice | null>();
+  const requested: { integration: IntegrationView; choice: Choice | null }[] = [];
 
   for (const raw of rawIds) {
     const parsedId = idParam('integration_ids').safeParse(raw);
@@ -185,7 +241,16 @@ export async function replaceIntegrations(
       if (!ref.success) throw new HttpError(422, `${field} (${integration.label}) ${ref.error.issues[0]!.message}.`);
       choice = ref.data;
     }
-    const problem = connectionProblem(integration, choice);
+    requested.push({ integration, choice });
+  }
+
+  // Only the chosen connections are read, all in one statement, before anything is written.
+  const refs = requested.flatMap(({ integration, choice }) => (choice ? [{ integrationId: integration.id, ...choice }] : []));
+  const usable = refs.length ? await findUsableConnections(tx, team.id, refs) : [];
+  const chosen = new Map<number, Choice | null>();
+  for (const { integration, choice } of requested) {
+    const found = choice ? usable.find((c) => c.integration_id === integration.id && c.kind === choice.kind && c.id === choice.id) : undefined;
+    const problem = connectionProblem(integration, choice, found ? { kind: found.kind, id: found.id, label: found.label } : null);
     if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
     chosen.set(integration.id, choice);
   }

@@ -65,7 +65,10 @@ export interface AccountUpsert {
 
 /**
  * Every account of one sync in one statement. A new account of a provider an admin disabled here
- * starts disabled too; an existing row keeps its enabled flag (sync never changes it).
+ * starts disabled too; an existing row keeps its enabled flag (sync never changes it). A row whose
+ * Composio state is unchanged is not written at all (no new row version, no index update), so a
+ * sync of unchanged accounts costs a read; its last_synced_at then stays at the last change, and
+ * the team's last_synced_at says when it was last synced.
  */
 export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]) {
   return tx.query(
@@ -82,7 +85,12 @@ export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]
        integration_id = EXCLUDED.integration_id, composio_toolkit = EXCLUDED.composio_toolkit,
        account_identity = EXCLUDED.account_identity, composio_status = EXCLUDED.composio_status,
        composio_disabled = EXCLUDED.composio_disabled, connected_at = EXCLUDED.connected_at,
-       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL`,
+       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL
+     WHERE (o.integration_id, o.composio_toolkit, o.account_identity, o.composio_status, o.composio_disabled,
+            o.connected_at, o.composio_updated_at, o.disconnected_at)
+           IS DISTINCT FROM
+           (EXCLUDED.integration_id, EXCLUDED.composio_toolkit, EXCLUDED.account_identity, EXCLUDED.composio_status,
+            EXCLUDED.composio_disabled, EXCLUDED.connected_at, EXCLUDED.composio_updated_at, NULL::timestamptz)`,
     [
       teamId,
       accounts.map((a) => a.integrationId),

@@ -24,14 +24,27 @@ export interface ProviderRow {
   used_by: number;
 }
 
-/** Every Composio provider with the team's state for it: one statement. */
+/**
+ * Every Composio provider with the team's state for it: one statement. Per provider, the count and
+ * the best account come from oauth2_connections_present_idx, and used_by is one grouped pass over
+ * the team's assistant rows (migrations/1764300000000_page-indexes.sql).
+ */
 export function listProviders(tx: Tx, teamId: number) {
   return tx.query<ProviderRow & Record<string, unknown>>(
-    `SELECT i.id AS integration_id, i.slug, i.label, i.icon, i.category, i.description, i.why_needed, i.required,
+    `WITH used AS (
+       -- One row per assistant and integration (UNIQUE (prompt_id, integration_id)): this counts assistants.
+       SELECT pi.integration_id, count(*) AS used_by
+         FROM prompt_integration pi
+        WHERE pi.team_id = $1 AND pi.oauth2_connection_id IS NOT NULL
+        GROUP BY pi.integration_id
+     )
+     SELECT i.id AS integration_id, i.slug, i.label, i.icon, i.category, i.description, i.why_needed, i.required,
             i.connect_steps, i.composio_toolkits,
             coalesce(s.accounts, 0)::int AS accounts,
             b.composio_status AS best_status, b.usable AS best_usable, b.account_identity AS identity,
-            b.connected_at, b.last_synced_at,
+            b.connected_at,
+            -- A sync skips unchanged rows; every account still present was seen by the team's last sync.
+            greatest(b.last_synced_at, (SELECT t.last_synced_at FROM teams t WHERE t.id = $1)) AS last_synced_at,
             coalesce(s.enabled, true) AS enabled,
             coalesce(u.used_by, 0)::int AS used_by
        FROM integrations i
@@ -48,11 +61,7 @@ export function listProviders(tx: Tx, teamId: number) {
           ORDER BY (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) DESC, o.composio_updated_at DESC, o.id DESC
           LIMIT 1
        ) b ON true
-       LEFT JOIN LATERAL (
-         SELECT count(DISTINCT pi.prompt_id) AS used_by
-           FROM prompt_integration pi JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id
-          WHERE pi.team_id = $1 AND o.integration_id = i.id
-       ) u ON true
+       LEFT JOIN used u ON u.integration_id = i.id
       WHERE cardinality(i.composio_toolkits) > 0
       ORDER BY i.category_position, i.position, i.id`,
     [teamId],
@@ -86,20 +95,44 @@ export interface ApiKeyRow {
   used_by: number;
 }
 
+/** How many keys of each integration the team page shows; the rest are one "Show all" away. */
+export const API_KEYS_SHOWN = 10;
+
+const API_KEY_COLUMNS = `a.id, a.integration_id, a.label, a.secret_hint, a.created_at, u.email AS created_by_email,
+  (SELECT count(*)::int FROM prompt_integration pi WHERE pi.api_connection_id = a.id) AS used_by`;
+
+/**
+ * Each integration that takes API keys, with its first keys in label order and how many it has:
+ * one statement, however many keys the team has (api_key_connections_label_idx).
+ */
 export function listApiKeyIntegrationsWithKeys(tx: Tx, teamId: number) {
-  return tx.query<{ integration_id: number; slug: string; label: string; icon: string; keys: ApiKeyRow[] }>(
+  return tx.query<{ integration_id: number; slug: string; label: string; icon: string; key_count: number; keys: ApiKeyRow[] }>(
     `SELECT i.id AS integration_id, i.slug, i.label, i.icon,
-            coalesce((SELECT json_agg(json_build_object(
-                        'id', a.id, 'integration_id', a.integration_id, 'label', a.label, 'secret_hint', a.secret_hint,
-                        'created_at', a.created_at, 'created_by_email', u.email,
-                        'used_by', (SELECT count(*) FROM prompt_integration pi WHERE pi.api_connection_id = a.id))
-                        ORDER BY lower(a.label), a.id)
-                        FROM api_key_connections a LEFT JOIN users u ON u.id = a.created_by
-                       WHERE a.team_id = $1 AND a.integration_id = i.id), '[]') AS keys
+            (SELECT count(*)::int FROM api_key_connections a WHERE a.team_id = $1 AND a.integration_id = i.id) AS key_count,
+            coalesce((SELECT json_agg(k) FROM (
+                        SELECT ${API_KEY_COLUMNS}
+                          FROM api_key_connections a LEFT JOIN users u ON u.id = a.created_by
+                         WHERE a.team_id = $1 AND a.integration_id = i.id
+                         ORDER BY lower(a.label), a.id
+                         LIMIT $2) k), '[]') AS keys
        FROM integrations i
       WHERE i.auth IN ('api_key', 'api_key_or_oauth2')
       ORDER BY i.category_position, i.position, i.id`,
-    [teamId],
+    [teamId, API_KEYS_SHOWN],
+  );
+}
+
+/** One page of one integration's keys in label order, and how many it has in all: one statement. */
+export function listApiKeysPage(tx: Tx, teamId: number, integrationId: number, page: { limit: number; offset: number }) {
+  return tx.one<{ total: number; keys: ApiKeyRow[] }>(
+    `SELECT (SELECT count(*)::int FROM api_key_connections a WHERE a.team_id = $1 AND a.integration_id = $2) AS total,
+            coalesce((SELECT json_agg(k) FROM (
+                        SELECT ${API_KEY_COLUMNS}
+                          FROM api_key_connections a LEFT JOIN users u ON u.id = a.created_by
+                         WHERE a.team_id = $1 AND a.integration_id = $2
+                         ORDER BY lower(a.label), a.id
+                         LIMIT $3 OFFSET $4) k), '[]') AS keys`,
+    [teamId, integrationId, page.limit, page.offset],
   );
 }
 

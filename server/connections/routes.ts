@@ -12,10 +12,11 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
-import { apiKeySchema, providerParam, toggleSchema } from './schemas';
+import { apiKeySchema, pageQuerySchema, providerParam, toggleSchema } from './schemas';
 import {
   addApiKey,
   loadApiKey,
+  loadApiKeysPage,
   loadConnectionsPage,
   loadProvider,
   loadProviders,
@@ -31,6 +32,7 @@ import {
 // POST /:provider/toggle          enable or disable here (enabled=true|false)
 // GET  /:provider/revoke          confirmation
 // POST /:provider/revoke          revoke in Composio
+// GET  /:provider/api-keys        all of a provider's API keys, a page at a time (?page=)
 // POST /:provider/api-keys        add an API key (label, key)
 // GET  /api-keys/:keyId/delete    confirmation
 // POST /api-keys/:keyId/delete    delete an API key
@@ -96,6 +98,13 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
       const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
       done(req, res, { to: teamPageUrl(req), kind: outcome.complete ? 'success' : 'error', message: outcome.message });
     });
+  });
+
+  router.get('/:provider/api-keys', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { page } = parse(pageQuerySchema, req.query);
+    const { team, list } = await withTeam(db, req, async (tx, team) => ({ team, list: await loadApiKeysPage(tx, slug, team, page) }));
+    res.render('connections/api-keys', { title: `${list.integration.label} API keys · ${team.name}`, team, ...list });
   });
 
   router.post('/:provider/api-keys', async (req, res) => {

@@ -21,3 +21,11 @@ export const apiKeySchema = z.object({
     .max(4096, 'That API key is too long.')
     .regex(/^\S+$/, 'An API key has no spaces in it: paste only the key.'),
 });
+
+/** ?page= of a list: a whole number from 1; absent means the first page. */
+export const pageQuerySchema = z.object({
+  page: z.preprocess(
+    (value) => (value === undefined || value === '' ? 1 : value),
+    z.coerce.number({ message: 'page must be a number.' }).int('page must be a whole number.').min(1, 'page starts at 1.').max(1_000_000, 'page is too large.'),
+  ),
+});

@@ -10,6 +10,7 @@ import {
   findProvider,
   insertApiKey,
   listApiKeyIntegrationsWithKeys,
+  listApiKeysPage,
   listProviders,
   setProviderEnabled,
   type ProviderRow,
@@ -119,6 +120,16 @@ export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: {
   await insertApiKey(tx, { teamId: team.id, integrationId: integration.id, label: form.label, encrypted: encryptSecret(encryptionKey, form.key), hint: secretHint(form.key) });
   await recordAudit(tx, { teamId: team.id, action: 'api_key.added', target: `${form.label} (${integration.label})` });
   return `Added the API key "${form.label}" for ${integration.label}.`;
+}
+
+export const API_KEYS_PER_PAGE = 50;
+
+/** All of one integration's API keys, a page at a time: the team page shows only the first few. */
+export async function loadApiKeysPage(tx: Tx, slug: string, team: TeamContext, page: number) {
+  const integration = await findApiKeyIntegration(tx, slug);
+  if (!integration) throw notFound('That integration');
+  const { total, keys } = await listApiKeysPage(tx, team.id, integration.id, { limit: API_KEYS_PER_PAGE, offset: (page - 1) * API_KEYS_PER_PAGE });
+  return { integration: { ...integration, slug }, total, keys, page, pages: Math.max(1, Math.ceil(total / API_KEYS_PER_PAGE)) };
 }
 
 export async function loadApiKey(tx: Tx, team: TeamContext, keyId: number) {

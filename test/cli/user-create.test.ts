@@ -37,7 +37,7 @@ describe('npm run user:create', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // several command-line runs, each opening the embedded database and migrating it
 
   it('explains bad arguments and changes nothing', async () => {
     const dir = tempDir();

@@ -29,7 +29,7 @@ describe('migrations', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // two command-line runs on a fresh embedded database
 
   const serverUrl = process.env.TEST_DATABASE_URL;
   (serverUrl ? it : it.skip)('migrate from an empty PostgreSQL database creates every table with row-level security', async () => {

@@ -37,9 +37,15 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export function makeTestApp(options: { composio?: ComposioGateway | null; config?: Record<string, string> } = {}): TestApp {
+/** The per-run test database's connection string (set by globalSetup). */
+export function testDatabaseUrl(): string {
   const url = process.env.SWITCHBOARD_TEST_DB_URL;
   if (!url) throw new Error('SWITCHBOARD_TEST_DB_URL is not set: run the tests through jest (globalSetup).');
+  return url;
+}
+
+export function makeTestApp(options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string } = {}): TestApp {
+  const url = options.databaseUrl ?? testDatabaseUrl();
   const statements: string[] = [];
   const logs: Record<string, unknown>[] = [];
   // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).

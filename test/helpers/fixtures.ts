@@ -71,3 +71,53 @@ export function auditActions(db: Database, teamId: number): Promise<string[]> {
     .withOwner((tx) => tx.query<{ action: string }>('SELECT action FROM audit_events WHERE team_id = $1 ORDER BY id', [teamId]))
     .then((rows) => rows.map((r) => r.action));
 }
+
+/**
+ * A team's data at a scale: 300 connections per unit (OAuth2 accounts over every Composio provider,
+ * some expired or disabled in Composio, and API keys for the integrations that take them), 10
+ * assistants per unit, each with up to `integrationsPerAssistant` integrations added. Written in a
+ * few set-based statements, so 100 units (30,000 connections) take seconds.
+ */
+export async function seedTeamData(db: Database, teamId: number, units: number, integrationsPerAssistant = 20): Promise<{ connections: number; assistants: number[] }> {
+  return db.withOwner(async (tx) => {
+    const apiKeys = 60 * units;
+    const oauth2 = 300 * units - apiKeys;
+    await tx.query(
+      `INSERT INTO oauth2_connections (team_id, integration_id, composio_account_id, composio_toolkit, account_identity, composio_status,
+                                       composio_disabled, connected_at, composio_updated_at)
+       SELECT $1::int, p.id, 'ca_seed_' || $1::int || '_' || g, p.composio_toolkits[1], 'user' || g || '@example.test',
+              CASE WHEN g % 7 = 0 THEN 'EXPIRED' ELSE 'ACTIVE' END, g % 13 = 0,
+              now() - (g || ' minutes')::interval, now() - (g || ' seconds')::interval
+         FROM generate_series(1, $2) g
+         JOIN LATERAL (SELECT id, composio_toolkits FROM integrations WHERE cardinality(composio_toolkits) > 0
+                        ORDER BY id OFFSET g % (SELECT count(*) FROM integrations WHERE cardinality(composio_toolkits) > 0) LIMIT 1) p ON true`,
+      [teamId, oauth2],
+    );
+    await tx.query(
+      `INSERT INTO api_key_connections (team_id, integration_id, label, secret_encrypted, secret_hint)
+       SELECT $1, k.id, 'key ' || g, 'not-a-real-ciphertext', '••••' || lpad(g::text, 4, '0')
+         FROM generate_series(1, $2) g
+         JOIN LATERAL (SELECT id FROM integrations WHERE auth IN ('api_key', 'api_key_or_oauth2')
+                        ORDER BY id OFFSET g % (SELECT count(*) FROM integrations WHERE auth IN ('api_key', 'api_key_or_oauth2')) LIMIT 1) k ON true`,
+      [teamId, apiKeys],
+    );
+    const assistants = await tx.query<{ id: number }>(
+      "INSERT INTO prompts (team_id, name) SELECT $1, 'Assistant ' || g FROM generate_series(1, $2) g RETURNING id",
+      [teamId, 10 * units],
+    );
+    // Each assistant gets the first integrations of the catalog, each with a connection it can use.
+    await tx.query(
+      `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+       SELECT $1, p.id, i.id, c.api_id, CASE WHEN c.api_id IS NULL THEN c.oauth2_id END
+         FROM unnest($2::int[]) AS p(id)
+         CROSS JOIN (SELECT id, auth FROM integrations ORDER BY category_position, position, id LIMIT $3) i
+         CROSS JOIN LATERAL (
+           SELECT (SELECT min(a.id) FROM api_key_connections a WHERE a.team_id = $1 AND a.integration_id = i.id AND i.auth <> 'oauth2') AS api_id,
+                  (SELECT min(o.id) FROM oauth2_connections o WHERE o.team_id = $1 AND o.integration_id = i.id AND i.auth <> 'api_key') AS oauth2_id
+         ) c
+        WHERE i.auth = 'none' OR c.api_id IS NOT NULL OR c.oauth2_id IS NOT NULL`,
+      [teamId, assistants.map((a) => a.id), integrationsPerAssistant],
+    );
+    return { connections: oauth2 + apiKeys, assistants: assistants.map((a) => a.id) };
+  });
+}

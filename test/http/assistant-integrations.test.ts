@@ -95,6 +95,18 @@ describe('the page', () => {
     const html = await s.session.agent.get(s.page);
     expect(html.text).toMatch(/id="integration-gmail"[\s\S]*?Connection lost[\s\S]*?Choose another/);
   });
+
+  it('offers Change only where the team has another connection to change to', async () => {
+    const s = await setUp();
+    const first = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'one@acme.test' });
+    await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'expired@acme.test', status: 'EXPIRED' });
+    await post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: first });
+    const gmailRow = async () => (await s.session.agent.get(s.page)).text.split('id="integration-gmail"')[1]!.split('</li>')[0]!;
+    expect(await gmailRow()).toContain('uses <strong>one@acme.test</strong>');
+    expect(await gmailRow()).not.toContain('>Change<');
+    await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'two@acme.test' });
+    expect(await gmailRow()).toContain('>Change<');
+  });
 });
 
 describe('the connection picker', () => {
@@ -129,6 +141,29 @@ describe('the connection picker', () => {
       { kind: 'api_key', id: key, label: 'CI token' },
       { kind: 'oauth2', id: good, label: 'octo-good' },
     ]);
+  });
+});
+
+describe('the connection picker of a team with many connections', () => {
+  it('lists the first 50, the one in use first, and finds the others by name', async () => {
+    const s = await setUp();
+    const keys: number[] = [];
+    for (let i = 1; i <= 53; i++) keys.push(await createApiKeyConnection(t.db, s.user.teamId, 'tavily', `key ${String(i).padStart(2, '0')}`));
+    await post(s, 'json', `${s.page}/add/${ids.tavily}`, { api_connection_id: keys[52] });
+    const radios = (html: string) => [...html.matchAll(/value="api:(\d+)" required ?(checked)?>/g)].map((m) => ({ id: Number(m[1]), checked: Boolean(m[2]) }));
+    const page = await s.session.agent.get(`${s.page}/add/${ids.tavily}`);
+    expect(page.status).toBe(200);
+    expect(radios(page.text)).toHaveLength(50);
+    expect(radios(page.text)[0]).toEqual({ id: keys[52], checked: true });
+    expect(radios(page.text).slice(1).map((r) => r.id)).toEqual(keys.slice(0, 49));
+    expect(page.text).toContain('Showing 50 of 53.');
+    const found = await s.session.agent.get(`${s.page}/add/${ids.tavily}?q=KEY 5`).set('HX-Request', 'true').set('HX-Target', 'picker-body');
+    expect(found.text).not.toContain('<html');
+    expect(radios(found.text).map((r) => r.id)).toEqual([keys[52], keys[49], keys[50], keys[51]]);
+    expect(found.text).toContain('Showing 4 of 4 matching “KEY 5”.');
+    const none = await s.session.agent.get(`${s.page}/add/${ids.tavily}?q=nothing-like-this`);
+    expect(none.text).toContain('No connection matches “nothing-like-this”.');
+    expect((await s.session.agent.get(`${s.page}/add/${ids.tavily}?q=${'x'.repeat(101)}`)).status).toBe(400);
   });
 });
 

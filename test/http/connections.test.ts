@@ -187,6 +187,77 @@ describe('API keys', () => {
   });
 });
 
+describe('a team with many API keys', () => {
+  const addKeys = (teamId: number, slug: string, n: number) =>
+    t.db.withOwner((tx) =>
+      tx.query(
+        `INSERT INTO api_key_connections (team_id, integration_id, label, secret_encrypted, secret_hint)
+         SELECT $1, i.id, 'key ' || lpad(g::text, 3, '0'), 'not-a-real-ciphertext', '••••' || lpad(g::text, 4, '0')
+           FROM integrations i CROSS JOIN generate_series(1, $3) g WHERE i.slug = $2`,
+        [teamId, slug, n],
+      ),
+    );
+  const labelsIn = (html: string) => [...html.matchAll(/<tr>\s*<td>(key \d+)<\/td>/g)].map((m) => m[1]);
+
+  it('shows the first 10 keys of each integration on the team page and links to all of them', async () => {
+    const s = await setUp();
+    await addKeys(s.user.teamId, 'tavily', 13);
+    await addKeys(s.user.teamId, 'github', 2);
+    const page = await s.session.agent.get(s.page);
+    const tavily = page.text.split('id="api-keys-tavily"')[1]!;
+    expect(labelsIn(tavily)).toEqual(Array.from({ length: 10 }, (_, i) => `key ${String(i + 1).padStart(3, '0')}`));
+    expect(tavily).toContain(`Showing 10 of 13. <a href="${s.page}/tavily/api-keys">Show all 13 Tavily Search keys</a>`);
+    const github = page.text.split('id="api-keys-github"')[1]!.split('id="api-keys-')[0]!;
+    expect(labelsIn(github)).toEqual(['key 001', 'key 002']);
+    expect(github).not.toContain('Show all');
+  });
+
+  it('lists all of one integration’s keys 50 to a page', async () => {
+    const s = await setUp();
+    await addKeys(s.user.teamId, 'tavily', 53);
+    const first = await s.session.agent.get(`${s.page}/tavily/api-keys`);
+    expect(first.status).toBe(200);
+    expect(first.text).toContain('53 keys, page 1 of 2.');
+    expect(labelsIn(first.text)).toHaveLength(50);
+    expect(first.text).toContain(`href="${s.page}/tavily/api-keys?page=2" rel="next"`);
+    const second = await s.session.agent.get(`${s.page}/tavily/api-keys?page=2`);
+    expect(labelsIn(second.text)).toEqual(['key 051', 'key 052', 'key 053']);
+    expect(second.text).not.toContain('rel="next"');
+    const past = await s.session.agent.get(`${s.page}/tavily/api-keys?page=9`);
+    expect(past.status).toBe(200);
+    expect(past.text).toContain('No keys on this page.');
+    const bad = await s.session.agent.get(`${s.page}/tavily/api-keys?page=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('page starts at 1.');
+    expect((await s.session.agent.get(`${s.page}/gmail/api-keys`)).status).toBe(404);
+    const other = await setUp();
+    const theirs = await other.session.agent.get(`${other.page}/tavily/api-keys`);
+    expect(theirs.text).toContain('0 keys.');
+    expect((await other.session.agent.get(`${s.page}/tavily/api-keys`)).status).toBe(404);
+  });
+
+  it('counts each provider’s assistants once however many of their rows use it', async () => {
+    const s = await setUp();
+    const gmail = await integrationId(t.db, 'gmail');
+    const github = await integrationId(t.db, 'github');
+    const conns = [await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), await createOAuth2Connection(t.db, s.user.teamId, 'gmail')];
+    const gh = await createOAuth2Connection(t.db, s.user.teamId, 'github');
+    for (let i = 0; i < 3; i++) {
+      const assistant = await createAssistant(t.db, s.user.teamId);
+      await t.db.withOwner(async (tx) => {
+        await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conns[i % 2]]);
+        if (i === 0) await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, github, gh]);
+      });
+    }
+    const other = await setUp();
+    const theirs = await createOAuth2Connection(t.db, other.user.teamId, 'gmail');
+    const theirAssistant = await createAssistant(t.db, other.user.teamId);
+    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [other.user.teamId, theirAssistant.id, gmail, theirs]));
+    const usedBy = Object.fromEntries((await s.session.agent.get(s.api)).body.providers.map((p: { provider: string; usedBy: number }) => [p.provider, p.usedBy]));
+    expect(usedBy).toMatchObject({ gmail: 3, github: 1, notion: 0 });
+  });
+});
+
 describe('roles and teams', () => {
   it('shows members the page read-only and answers their changes with 403, changing nothing', async () => {
     const admin = await setUp();

@@ -152,6 +152,32 @@ describe('sync from Composio', () => {
     expect(page.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({ status: 'connection_lost' });
   });
 
+  it('writes only the accounts that changed, and still says when each provider was last synced', async () => {
+    const s = await setUp();
+    fake.setAccounts([account(s, 'gm', 'gmail', { email: 'a@acme.test' }), account(s, 'gh', 'github'), account(s, 'no', 'notion')]);
+    await syncJson(s);
+    // xmin is the transaction that wrote a row's current version: a row not rewritten keeps it.
+    const versions = () =>
+      t.db.withOwner((tx) =>
+        tx.query<{ composio_account_id: string; xmin: string }>('SELECT composio_account_id, xmin::text FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_account_id', [s.user.teamId]),
+      );
+    const before = await versions();
+    fake.setAccounts([
+      account(s, 'gm', 'gmail', { email: 'a@acme.test' }),
+      account(s, 'gh', 'github', { status: 'EXPIRED', updatedAt: '2026-02-01T00:00:00.000Z' }),
+      account(s, 'no', 'notion'),
+    ]);
+    expect((await syncJson(s)).status).toBe(200);
+    const after = await versions();
+    const changed = after.filter((row, i) => row.xmin !== before[i]!.xmin).map((row) => row.composio_account_id);
+    expect(changed).toEqual([`${s.user.teamId}_gh`]);
+    expect(await provider(s, 'github')).toMatchObject({ status: 'needs_reconnect' });
+    const synced = await t.db.withOwner((tx) => tx.one<{ last_synced_at: Date }>('SELECT last_synced_at FROM teams WHERE id = $1', [s.user.teamId]));
+    const page = await s.session.agent.get(s.page);
+    const formatted = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(synced.last_synced_at);
+    expect(page.text).toMatch(new RegExp(`id="provider-gmail"[\\s\\S]*?synced ${formatted} UTC`));
+  });
+
   it('is offered on the assistant integrations page and goes back there', async () => {
     const s = await setUp();
     const assistant = await createAssistant(t.db, s.user.teamId);
