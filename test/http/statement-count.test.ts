@@ -10,7 +10,7 @@ import { startStatementProxy, type StatementProxy } from '../helpers/statement-p
  * its own statements. When the session store or the transaction changes, adjust PER_REQUEST.
  */
 const PER_REQUEST = {
-  session: 2, // connect-pg-simple: load the session, then touch it (rolling cookie)
+  session: 1, // load the session; the touch is throttled, so a page seconds after the last one sends none
   transaction: 3, // BEGIN, set_config (role and acting user), COMMIT
 };
 const PAGE_STATEMENTS = {
