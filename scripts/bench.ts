@@ -172,6 +172,7 @@ async function main(): Promise<void> {
   const reference = instances.find((i) => i.mode === 'default')!;
   const biggest = Math.max(...SETTINGS.scales);
   const teamPage = await get(targetFor(reference, 'team page', biggest), undefined, { 'accept-encoding': 'gzip, deflate, br' });
+  const teamPageBytes = (await get(targetFor(reference, 'team page', biggest))).body.length;
   const firstLoad = await firstLoadBytes(targetFor(reference, 'assistant page', 1));
   const appPage = (await get(targetFor(reference, 'assistant page', 1))).body.length;
   const bareInstance = instances.find((i) => i.mode === 'bare');
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   }
 
   for (const instance of instances) await stop(instance);
-  report({ instances, loadRuns, latency, statements, rss, teamPage, firstLoad, appPage, barePage, syncs, listMs, upserts, biggest, pages: Object.keys(pages), dbs });
+  report({ instances, loadRuns, latency, statements, rss, teamPage, teamPageBytes, firstLoad, appPage, barePage, syncs, listMs, upserts, biggest, pages: Object.keys(pages), dbs });
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -208,6 +209,7 @@ function report(r: {
   statements: Record<string, number>;
   rss: Record<string, number>;
   teamPage: { body: Buffer; headers: Record<string, unknown> };
+  teamPageBytes: number;
   firstLoad: { bytes: number; requests: number; encoding: string };
   appPage: number;
   barePage: number;
@@ -260,7 +262,7 @@ function report(r: {
   }
   out.push('');
   const connections = r.dbs[0]!.teams.find((t) => t.units === r.biggest)!.connections;
-  out.push(`Team page at ${r.biggest}x (${connections.toLocaleString('en')} connections): ${(r.teamPage.body.length / 1024).toFixed(1)} KB as sent (content-encoding: ${String(r.teamPage.headers['content-encoding'] ?? 'none')})`);
+  out.push(`Team page at ${r.biggest}x (${connections.toLocaleString('en')} connections): ${(r.teamPageBytes / 1024).toFixed(1)} KB, ${(r.teamPage.body.length / 1024).toFixed(1)} KB as sent (content-encoding: ${String(r.teamPage.headers['content-encoding'] ?? 'none')})`);
   out.push(`First load of the assistant page (page, CSS, scripts, icon; Accept-Encoding: gzip, deflate, br): ${(r.firstLoad.bytes / 1024).toFixed(1)} KB in ${r.firstLoad.requests} requests (${r.firstLoad.encoding})`);
   out.push(`Page sizes, uncompressed: assistant page ${(r.appPage / 1024).toFixed(1)} KB, bare page ${(r.barePage / 1024).toFixed(1)} KB`);
   out.push(`Statements per page at the server, ${r.biggest}x, PostgreSQL: ${Object.entries(r.statements).map(([p, n]) => `${p} ${n}`).join(', ') || 'not measured (no DATABASE_URL)'}`);
@@ -287,7 +289,7 @@ function report(r: {
     const p = (name: string, page: string) => percentiles(r.latency.get(`${name}|${page}|${r.biggest}`) ?? []).p50;
     goal(`picker <= 20 ms at ${r.biggest}x`, `${p(pgDefault.name, 'picker').toFixed(1)} ms`, p(pgDefault.name, 'picker') <= 20);
     goal(`page <= 1.2x the bare page at ${r.biggest}x`, `${p(pgDefault.name, 'assistant page').toFixed(1)} ms vs ${p(bare.name, 'bare').toFixed(1)} ms (${(p(pgDefault.name, 'assistant page') / p(bare.name, 'bare')).toFixed(2)}x)`, p(pgDefault.name, 'assistant page') <= 1.2 * p(bare.name, 'bare'));
-    goal(`team page at ${r.biggest}x <= 300 KB and <= 60 ms`, `${(r.teamPage.body.length / 1024).toFixed(0)} KB, ${p(pgDefault.name, 'team page').toFixed(1)} ms`, r.teamPage.body.length <= 300 * 1024 && p(pgDefault.name, 'team page') <= 60);
+    goal(`team page at ${r.biggest}x <= 300 KB (uncompressed) and <= 60 ms`, `${(r.teamPageBytes / 1024).toFixed(0)} KB, ${p(pgDefault.name, 'team page').toFixed(1)} ms`, r.teamPageBytes <= 300 * 1024 && p(pgDefault.name, 'team page') <= 60);
     goal(`team JSON API (usedBy) at ${r.biggest}x <= 30 ms`, `${p(pgDefault.name, 'team JSON API').toFixed(1)} ms`, p(pgDefault.name, 'team JSON API') <= 30);
   } else {
     goal('ratios against the bare page', 'need DATABASE_URL', null);
