@@ -9,6 +9,8 @@ export interface TcpProxy {
   /** A connection string like `databaseUrl` that goes through the relay. */
   url(databaseUrl: string): string;
   cut(): Promise<void>;
+  /** Cuts the open connections but keeps accepting new ones; returns how many were cut. */
+  dropConnections(): number;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,6 +63,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return parsed.toString();
     },
     cut: stop,
+    dropConnections() {
+      const open = sockets.size / 2;
+      for (const socket of sockets) socket.destroy();
+      return open;
+    },
     restore: listen,
     close: stop,
   };
