@@ -33,6 +33,27 @@ describe('loadConfig', () => {
     expect(run).toThrow(message);
   });
 
+  it('says where the encryption key came from', () => {
+    const dir = dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).encryptionKeySource).toBe(path.join(dir, 'secrets', 'encryption-key'));
+    expect(loadConfig({ DATA_DIR: dir, ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKeySource).toBe('ENCRYPTION_KEY');
+  });
+
+  it.each([
+    ['encryption-key', 'abc', /secrets\/encryption-key is not a valid encryption key \(it must be 64 hexadecimal characters\)\. .*set ENCRYPTION_KEY/],
+    ['encryption-key', `${'z'.repeat(64)}`, /is not a valid encryption key/],
+    ['encryption-key', '', /is not a valid encryption key/],
+    ['session-secret', 'short', /secrets\/session-secret is not a valid session secret \(it must be at least 32 characters\)/],
+  ])('refuses a damaged generated %s file (%j) in one line', (name, content, message) => {
+    const dir = dataDir();
+    fs.mkdirSync(path.join(dir, 'secrets'));
+    fs.writeFileSync(path.join(dir, 'secrets', name), content);
+    const run = () => loadConfig({ DATA_DIR: dir });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+    expect(run).not.toThrow(/\n/);
+  });
+
   it('accepts a complete production configuration', () => {
     const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32), DATA_DIR: dataDir(), PORT: '8080' });
     expect(config.isProduction).toBe(true);
