@@ -55,19 +55,24 @@ const storedCiphertexts = (db: Database) =>
     check: await tx.maybeOne('SELECT value_encrypted FROM encryption_key_check'),
   }));
 
-const fresh: FreshDatabase[] = [];
-async function newDatabase(): Promise<FreshDatabase> {
-  const db = await freshDatabase();
-  fresh.push(db);
-  return db;
-}
-afterAll(async () => {
-  for (const db of fresh) await db.drop();
-});
+// One database for the file (a new embedded one takes seconds to create), emptied before each test.
+let f: FreshDatabase;
+beforeAll(async () => {
+  f = await freshDatabase();
+}, 120_000);
+afterAll(() => f.drop());
+beforeEach(async () => {
+  fs.rmSync(path.join(f.dataDir, 'secrets'), { recursive: true, force: true });
+  await f.use((db) =>
+    db.withOwner(async (tx) => {
+      await tx.query('DELETE FROM api_key_connections');
+      await tx.query('DELETE FROM encryption_key_check');
+    }),
+  );
+}, 60_000);
 
 describe('the encryption key check', () => {
   it('is created on first use, then accepts the same key and refuses another in one line naming ENCRYPTION_KEY', async () => {
-    const f = await newDatabase();
     await f.use(async (db) => {
       expect(await verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY')).toBe('created');
       expect(await verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY')).toBe('verified');
@@ -81,19 +86,17 @@ describe('the encryption key check', () => {
   });
 
   it('on first use, refuses a key that does not decrypt the API keys stored before the check existed, and creates no check', async () => {
-    const f = await newDatabase();
     await f.use(async (db) => {
       await storeKeys(db, OLD);
       await expect(verifyEncryptionKey(db, key(OTHER), 'ENCRYPTION_KEY')).rejects.toThrow(EncryptionKeyMismatchError);
       expect((await storedCiphertexts(db)).check).toBeNull();
       expect(await verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY')).toBe('created');
     });
-  });
+  }, 60_000);
 });
 
 describe('start-up', () => {
   it('refuses a key that does not decrypt what is stored, in one line naming ENCRYPTION_KEY', async () => {
-    const f = await newDatabase();
     await f.use((db) => verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY'));
     const res = await runScript('server/index.ts', { ...f.env, PORT: '0', ENCRYPTION_KEY: OTHER, LOG_LEVEL: 'silent' });
     expect(res.code).toBe(1);
@@ -101,7 +104,6 @@ describe('start-up', () => {
   }, 60_000);
 
   it('refuses a malformed generated key file, saying which file and ENCRYPTION_KEY', async () => {
-    const f = await newDatabase();
     fs.mkdirSync(path.join(f.dataDir, 'secrets'), { recursive: true });
     fs.writeFileSync(path.join(f.dataDir, 'secrets', 'encryption-key'), 'not-a-key\n');
     const res = await runScript('server/index.ts', { ...f.env, PORT: '0', LOG_LEVEL: 'silent' });
@@ -115,7 +117,6 @@ describe('start-up', () => {
 
 describe('npm run keys:rotate', () => {
   it('re-encrypts every stored API key and the check in one go, and is safe to run again', async () => {
-    const f = await newDatabase();
     await f.use(async (db) => {
       await storeKeys(db, OLD);
       await verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY');
@@ -145,7 +146,6 @@ describe('npm run keys:rotate', () => {
   }, 120_000);
 
   it('changes nothing when one stored key does not decrypt with the old key', async () => {
-    const f = await newDatabase();
     await f.use(async (db) => {
       await storeKeys(db, OLD);
       await storeKeys(db, OTHER, ['sk-from-elsewhere-0004']);
@@ -158,7 +158,6 @@ describe('npm run keys:rotate', () => {
   }, 60_000);
 
   it('rotates from the generated key file and replaces it; other variables can be named', async () => {
-    const f = await newDatabase();
     const keyFile = path.join(f.dataDir, 'secrets', 'encryption-key');
     fs.mkdirSync(path.dirname(keyFile), { recursive: true });
     fs.writeFileSync(keyFile, OLD);
@@ -179,7 +178,6 @@ describe('npm run keys:rotate', () => {
   }, 120_000);
 
   it('explains bad arguments', async () => {
-    const f = await newDatabase();
     const same = await rotate(f, { OLD_ENCRYPTION_KEY: OLD, ENCRYPTION_KEY: 'abc' });
     expect(same.code).toBe(2);
     expect(same.stderr).toContain('ENCRYPTION_KEY must be 64 hexadecimal characters');
