@@ -37,7 +37,7 @@ describe('npm run user:create', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('explains bad arguments and changes nothing', async () => {
     const dir = tempDir();
@@ -65,5 +65,5 @@ describe('npm run user:create', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

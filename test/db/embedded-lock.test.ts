@@ -37,7 +37,7 @@ describe('the embedded data directory lock', () => {
     expect(fs.existsSync(path.join(dir, 'embedded-db.json'))).toBe(false);
     const again = await startEmbeddedDatabase(dir);
     await again.stop();
-  });
+  }, 90_000);
 
   it('takes over a lock left by a process that is gone', async () => {
     const dir = tempDir();
@@ -49,7 +49,7 @@ describe('the embedded data directory lock', () => {
     } finally {
       await embedded.stop();
     }
-  });
+  }, 90_000);
 });
 
 interface Started {
@@ -112,6 +112,16 @@ describe('two app processes starting together on one embedded data directory', (
         if (res.status === 303) acknowledged++;
       }
       expect(acknowledged).toBe(20);
+
+      // The command line refuses too while the app holds the directory.
+      const cli = spawnSync(TSX, ['server/cli/user-create.ts', '--email', 'x@example.com', '--password', 'a long password', '--team', 'X'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).toContain('is in use by another Switchboard process');
     } finally {
       for (const a of apps) a.child.kill('SIGTERM');
       await Promise.all(apps.map((a) => a.exit));
