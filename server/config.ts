@@ -156,13 +156,18 @@ function readOrCreateSecret(dataDir: string, name: string, bytes: number): strin
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const secret = randomBytes(bytes).toString('hex');
-  // 'wx' so two instances starting together cannot overwrite each other's secret.
+  // Written aside, then linked into place: link() fails if the file exists, so two instances starting
+  // together cannot overwrite each other's secret, and neither can read a half-written one.
+  const temp = `${file}.${process.pid}.new`;
+  fs.writeFileSync(temp, secret, { mode: 0o600 });
   try {
-    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    fs.linkSync(temp, file);
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return checkSecret(file, name, fs.readFileSync(file, 'utf8').trim());
     throw error;
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ConfigError, loadConfig } from '../../server/config';
 
 const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-config-'));
@@ -32,6 +34,22 @@ describe('loadConfig', () => {
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(message);
   });
+
+  it('generates one set of secrets when several processes start together on a new DATA_DIR', async () => {
+    const dir = dataDir();
+    const root = path.resolve(__dirname, '..', '..');
+    const start = () =>
+      promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['test/helpers/print-secrets.ts'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+        timeout: 60_000,
+      }).then((r) => JSON.parse(r.stdout) as { encryptionKey: string; sessionSecret: string });
+    const seen = await Promise.all([start(), start(), start(), start()]);
+    expect(seen[0]!.encryptionKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(seen).toEqual(Array.from({ length: 4 }, () => seen[0]));
+    expect(fs.readFileSync(path.join(dir, 'secrets', 'encryption-key'), 'utf8')).toBe(seen[0]!.encryptionKey);
+    expect(fs.readdirSync(path.join(dir, 'secrets')).sort()).toEqual(['encryption-key', 'session-secret']);
+  }, 90_000);
 
   it('says where the encryption key came from', () => {
     const dir = dataDir();
