@@ -50,7 +50,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: 10_000,
   });
   // A connection that breaks (the server restarts, a backend is terminated) emits 'error' whether
   // it is idle or checked out; without a listener that would end the process. The pool drops an
