@@ -1,5 +1,6 @@
+# Node 22, a supported LTS; the code also runs on Node 20 (engines >= 20.19), which CI uses.
 # Build: compile TypeScript with the dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,7 +9,7 @@ COPY server ./server
 RUN npm run build && npm prune --omit=dev
 
 # Run: compiled code, production dependencies, views, static files and migrations.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -12,6 +12,7 @@ import { connectionApiRoutes } from './connections/api-routes';
 import { connectionRoutes } from './connections/routes';
 import { setUpStaticFiles } from './http/assets';
 import { setUpCsrf } from './http/csrf';
+import { healthCheck } from './http/database-unavailable';
 import { errorHandler, pageNotFound } from './http/errors';
 import { setUpFlash } from './http/flash';
 import { rejectNulCharacters, requireReadableBody } from './http/input';
@@ -50,10 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/static', assets.router);
   app.use(noStore);
 
-  app.get('/healthz', async (_req, res) => {
-    const ok = await db.ping();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable' });
-  });
+  app.get('/healthz', healthCheck(db));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));

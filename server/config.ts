@@ -52,6 +52,8 @@ export interface Config {
   dataDir: string;
   sessionSecret: string;
   encryptionKey: Buffer;
+  /** Where the key came from, for messages: 'ENCRYPTION_KEY', or the path of the generated key file. */
+  encryptionKeySource: string;
   demoPassword: string | undefined;
   composio: {
     apiKey: string | undefined;
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     sessionSecret,
     encryptionKey: Buffer.from(encryptionKeyHex, 'hex'),
+    encryptionKeySource: e.ENCRYPTION_KEY ? 'ENCRYPTION_KEY' : generatedKeyFile(dataDir),
     demoPassword: e.DEMO_PASSWORD,
     composio: {
       apiKey: e.COMPOSIO_API_KEY,
@@ -115,21 +118,69 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+const ENCRYPTION_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
+
+/** The file that holds the generated encryption key when ENCRYPTION_KEY is not set. */
+export function generatedKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'secrets', 'encryption-key');
+}
+
+/** The generated encryption key, or null when there is none yet; a malformed file is refused. */
+export function readGeneratedEncryptionKey(dataDir: string): Buffer | null {
+  const file = generatedKeyFile(dataDir);
+  let hex: string;
+  try {
+    hex = fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  checkSecret(file, 'encryption-key', hex);
+  return Buffer.from(hex, 'hex');
+}
+
+/** Replaces the generated encryption key (after a rotation); the old file is never left half-written. */
+export function replaceGeneratedEncryptionKey(dataDir: string, key: Buffer): void {
+  const file = generatedKeyFile(dataDir);
+  const temp = `${file}.${process.pid}.new`;
+  fs.writeFileSync(temp, key.toString('hex'), { mode: 0o600 });
+  fs.renameSync(temp, file);
+}
+
 function readOrCreateSecret(dataDir: string, name: string, bytes: number): string {
   const file = path.join(dataDir, 'secrets', name);
   try {
-    return fs.readFileSync(file, 'utf8').trim();
+    return checkSecret(file, name, fs.readFileSync(file, 'utf8').trim());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const secret = randomBytes(bytes).toString('hex');
-  // 'wx' so two instances starting together cannot overwrite each other's secret.
+  // Written aside, then linked into place: link() fails if the file exists, so two instances starting
+  // together cannot overwrite each other's secret, and neither can read a half-written one.
+  const temp = `${file}.${process.pid}.new`;
+  fs.writeFileSync(temp, secret, { mode: 0o600 });
   try {
-    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    fs.linkSync(temp, file);
     return secret;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return checkSecret(file, name, fs.readFileSync(file, 'utf8').trim());
     throw error;
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
+}
+
+/** A generated secret that was damaged or edited is refused rather than used: a wrong key would encrypt new API keys with it. */
+function checkSecret(file: string, name: string, value: string): string {
+  if (name === 'encryption-key' && !ENCRYPTION_KEY_PATTERN.test(value)) {
+    throw new ConfigError(
+      `Invalid configuration: ${file} is not a valid encryption key (it must be 64 hexadecimal characters). ` +
+        'It is used because ENCRYPTION_KEY is not set: restore the file from a backup, or set ENCRYPTION_KEY to the key your stored API keys were encrypted with.',
+    );
+  }
+  if (name === 'session-secret' && value.length < 32) {
+    throw new ConfigError(`Invalid configuration: ${file} is not a valid session secret (it must be at least 32 characters). Delete it to have a new one generated (everyone is signed out), or set SESSION_SECRET.`);
+  }
+  return value;
 }

@@ -2,11 +2,12 @@ import { createServer } from 'node:http';
 import { createApp } from './app';
 import { createComposioGateway } from './composio/client';
 import { ConfigError, loadConfig } from './config';
+import { verifyEncryptionKey } from './crypto/key-check';
 import { openDatabase } from './db/open';
 import { createLogger } from './logger';
 import { seedDemo } from './seed';
 
-/** Entry: loadConfig -> openDatabase -> createApp -> listen. SIGTERM closes everything in order. */
+/** Entry: loadConfig -> openDatabase (and check the encryption key) -> createApp -> listen. SIGTERM closes everything in order. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -21,6 +22,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg) } });
   logger.info(`Database: ${db.description}`);
+  try {
+    await verifyEncryptionKey(db, config.encryptionKey, config.encryptionKeySource);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 
   if (!config.isProduction) await seedDemo(db, config, (msg) => console.log(msg));
 

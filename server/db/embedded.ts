@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import { acquireEmbeddedLock } from './embedded-lock';
 
 /**
  * The embedded default database: PGlite with its files in DATA_DIR, served on 127.0.0.1 through
- * pglite-socket so the app uses the same pg code path as with a real server.
+ * pglite-socket so the app uses the same pg code path as with a real server. PGlite runs in a
+ * worker thread, so statements execute beside the request thread rather than on it.
  * See docs/decisions/001-embedded-database.md.
  */
 
@@ -14,66 +15,79 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-interface LockFile {
-  pid: number;
-  port: number;
-}
+export { EmbeddedDatabaseBusyError } from './embedded-lock';
 
-export class EmbeddedDatabaseBusyError extends Error {
-  constructor(readonly lock: LockFile, dataDir: string) {
-    super(
-      `The embedded database in ${dataDir} is in use by another Switchboard process (pid ${lock.pid}). ` +
-        'Stop that process first (Ctrl+C in its terminal), then run this again; or set DATABASE_URL to use a PostgreSQL server.',
-    );
-    this.name = 'EmbeddedDatabaseBusyError';
+// The worker's code as text (CommonJS), so it runs the same from sources (tsx, ts-jest) and from dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { PGlite } = require(workerData.pglite);
+const { PGLiteSocketServer } = require(workerData.pgliteSocket);
+(async () => {
+  const db = await PGlite.create(workerData.pgdata);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close();
+    throw error;
   }
-}
+  parentPort.on('message', async (message) => {
+    if (message !== 'stop') return;
+    await server.stop();
+    await db.close();
+    parentPort.postMessage({ stopped: true });
+  });
+  parentPort.postMessage({ port: Number(server.getServerConn().split(':').pop()) });
+})().catch((error) => parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) }));
+`;
 
+/** Takes the data directory's lock before PGlite opens a file; refuses with EmbeddedDatabaseBusyError if another process has it. */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
-  const lockPath = lockFilePath(dataDir);
-  const running = readLiveLock(dataDir);
-  if (running) throw new EmbeddedDatabaseBusyError(running, dataDir);
-
-  fs.mkdirSync(path.join(dataDir, 'pgdata'), { recursive: true });
-  const db = await PGlite.create(path.join(dataDir, 'pgdata'));
-  // The app uses one connection (see the decision record); a little headroom lets a closing
-  // connection finish while the next one opens.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
-  await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
-  fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port } satisfies LockFile));
-
-  return {
-    connectionString: embeddedConnectionString(port),
-    async stop() {
-      await server.stop();
-      await db.close();
-      fs.rmSync(lockPath, { force: true });
-    },
-  };
-}
-
-/** The running embedded server of another process on this data directory, if there is one. */
-export function readLiveLock(dataDir: string): LockFile | null {
-  let lock: LockFile;
+  const lock = acquireEmbeddedLock(dataDir);
+  let worker: Worker | undefined;
   try {
-    lock = JSON.parse(fs.readFileSync(lockFilePath(dataDir), 'utf8')) as LockFile;
-  } catch {
-    return null;
-  }
-  if (lock.pid === process.pid) return null;
-  try {
-    process.kill(lock.pid, 0);
-    return lock;
-  } catch {
-    return null; // the process that wrote it is gone: a stale lock from a crash
+    const pgdata = path.join(dataDir, 'pgdata');
+    fs.mkdirSync(pgdata, { recursive: true });
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        pgdata,
+        pglite: require.resolve('@electric-sql/pglite'),
+        pgliteSocket: require.resolve('@electric-sql/pglite-socket'),
+        // The app uses one connection (see the decision record); a little headroom lets a closing
+        // connection finish while the next one opens.
+        maxConnections: 4,
+      },
+    });
+    const running = worker;
+    const port = await new Promise<number>((resolve, reject) => {
+      running.once('message', (message: { port?: number; error?: string }) => (message.error ? reject(new Error(message.error)) : resolve(message.port!)));
+      running.once('error', reject);
+      running.once('exit', (code) => reject(new Error(`The embedded database stopped while starting (exit code ${code}).`)));
+    });
+    // If the worker dies later, connections fail and pages answer 503; that must not end the process.
+    running.on('error', () => {});
+    lock.setPort(port);
+    return {
+      connectionString: embeddedConnectionString(port),
+      async stop() {
+        const stopped = new Promise<void>((resolve) => {
+          running.once('message', () => resolve());
+          running.once('exit', () => resolve());
+        });
+        running.postMessage('stop');
+        await stopped;
+        await running.terminate();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    await worker?.terminate();
+    lock.release();
+    throw error;
   }
 }
 
 export function embeddedConnectionString(port: number): string {
   return `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
-}
-
-function lockFilePath(dataDir: string): string {
-  return path.join(dataDir, 'embedded-db.json');
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isDatabaseUnavailable } from './unavailable';
 
 /**
  * The one module that imports pg. Transactions exist only inside a callback, so commit, rollback
@@ -32,7 +33,10 @@ export interface DatabaseOptions {
   connectionString: string;
   description: string;
   maxConnections?: number;
-  /** Called with every statement sent; the statement-count tests and the benchmark use it. */
+  /**
+   * Called with the text of every query sent, once per round trip (a withUser transaction's first
+   * one carries BEGIN and the acting user); the statement-count tests and the benchmark use it.
+   */
   onStatement?: (sql: string) => void;
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
@@ -48,25 +52,30 @@ export function createDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  // A connection that breaks (the server restarts, a backend is terminated) emits 'error' whether
+  // it is idle or checked out; without a listener that would end the process. The pool drops an
+  // idle one itself; a checked-out one fails its next query, and the transaction discards it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
 
-  async function transaction<T>(setup: ((client: pg.PoolClient) => Promise<void>) | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async function transaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     const tx = wrap(client, options.onStatement);
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      options.onStatement?.('BEGIN');
-      if (setup) await setup(client);
+      options.onStatement?.(begin);
+      await client.query(begin);
       const result = await fn(tx);
-      await client.query('COMMIT');
       options.onStatement?.('COMMIT');
+      await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      if (isDatabaseUnavailable(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      client.release();
+      // A client whose connection failed goes away instead of back into the pool.
+      client.release(broken);
     }
   }
 
@@ -74,14 +83,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool,
     description: options.description,
     withUser(userId, fn) {
-      return transaction(async (client) => {
-        // Transaction-local: the embedded database shares one session across pooled connections.
-        await client.query(`SELECT set_config('role', $1, true), set_config('app.user_id', $2, true)`, [APP_ROLE, String(userId)]);
-        options.onStatement?.('SET acting user');
-      }, fn);
+      return transaction(beginAsUser(userId), fn);
     },
     withOwner(fn) {
-      return transaction(null, fn);
+      return transaction('BEGIN', fn);
     },
     async ping() {
       try {
@@ -96,6 +101,16 @@ export function createDatabase(options: DatabaseOptions): Database {
       await options.onClose?.();
     },
   };
+}
+
+/**
+ * BEGIN and the acting user in one round trip: a simple-protocol query of two statements (the
+ * simple protocol takes no parameters, so the user id is inlined, and only ever as an integer).
+ * Transaction-local: the embedded database shares one session across pooled connections.
+ */
+function beginAsUser(userId: number): string {
+  if (!Number.isSafeInteger(userId)) throw new TypeError(`withUser needs an integer user id, got ${String(userId)}`);
+  return `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '${userId}', true)`;
 }
 
 function wrap(client: pg.PoolClient, onStatement?: (sql: string) => void): Tx {
@@ -117,6 +132,8 @@ function wrap(client: pg.PoolClient, onStatement?: (sql: string) => void): Tx {
     },
   };
 }
+
+export { isDatabaseUnavailable } from './unavailable';
 
 /** PostgreSQL error codes the services turn into answers a person understands. */
 export function pgErrorCode(error: unknown): string | undefined {

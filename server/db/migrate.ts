@@ -14,6 +14,7 @@ export async function migrate(connectionString: string, logger?: MigrateLogger):
   // node-pg-migrate is ESM-only; Node 20.19+ loads it from CommonJS.
   const { runner } = await import('node-pg-migrate');
   const client = new pg.Client({ connectionString });
+  client.on('error', () => {}); // a dropped connection fails the running statement, which is reported
   await client.connect();
   try {
     const ran = await runner({

@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ComposioError, composioFailureMessage } from '../composio/types';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { answerDatabaseUnavailable } from './database-unavailable';
 import { wantsJson } from './negotiate';
 
 /** An error a person can act on: its message is shown to them as it is. */
@@ -61,6 +63,10 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     code = 'composio_error';
     message = composioFailureMessage(error);
     req.log?.warn({ status: error.status, code: error.code }, 'Composio call failed');
+  } else if (isDatabaseUnavailable(error)) {
+    req.log?.warn({ err: error }, 'database unavailable');
+    if (!res.headersSent) answerDatabaseUnavailable(req, res);
+    return;
   } else if (isClientError(error)) {
     ({ status, code, message } = describeClientError(error));
   } else {

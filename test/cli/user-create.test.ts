@@ -65,5 +65,5 @@ describe('npm run user:create', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

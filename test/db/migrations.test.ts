@@ -14,7 +14,7 @@ function migrateCli(env: Record<string, string>) {
   return run(TSX, ['server/db/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
 }
 
-const EXPECTED_TABLES = ['api_key_connections', 'audit_events', 'integrations', 'login_throttle', 'oauth2_connections', 'prompt_integration', 'prompts', 'session', 'team_users', 'teams', 'users'];
+const EXPECTED_TABLES = ['api_key_connections', 'audit_events', 'encryption_key_check', 'integrations', 'login_throttle', 'oauth2_connections', 'prompt_integration', 'prompts', 'session', 'team_users', 'teams', 'users'];
 
 describe('migrations', () => {
   it('migrate from an empty embedded database, then again with nothing to do', async () => {
@@ -57,5 +57,5 @@ describe('migrations', () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
-  });
+  }, 90_000);
 });

@@ -145,7 +145,7 @@ describe('shell', () => {
     try {
       const res = await request(createApp({ config: testConfig(), db: down, logger: createLogger('silent'), composio: null })).get('/healthz');
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable' });
+      expect(res.body).toEqual({ status: 'unavailable', error: 'database_unavailable', message: 'Switchboard cannot reach its database; retrying.' });
     } finally {
       await down.close();
     }
