@@ -58,6 +58,7 @@ export interface AccountUpsert {
   toolkit: string;
   identity: string | null;
   status: string;
+  statusReason: string | null;
   disabled: boolean;
   connectedAt: Date;
   updatedAt: Date;
@@ -70,19 +71,21 @@ export interface AccountUpsert {
 export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]) {
   return tx.query(
     `INSERT INTO oauth2_connections AS o (team_id, integration_id, composio_account_id, composio_toolkit, account_identity,
-                                         composio_status, composio_disabled, enabled, connected_at, composio_updated_at, last_synced_at)
+                                         composio_status, composio_disabled, enabled, connected_at, composio_updated_at, last_synced_at,
+                                         composio_status_reason)
      SELECT $1, a.integration_id, a.account_id, a.toolkit, a.identity, a.status, a.disabled,
             NOT EXISTS (SELECT 1 FROM oauth2_connections d
                          WHERE d.team_id = $1 AND d.integration_id = a.integration_id AND NOT d.enabled
                            AND d.revoked_at IS NULL AND d.disconnected_at IS NULL),
-            a.connected_at, a.updated_at, now()
-       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::timestamptz[])
-            AS a(integration_id, account_id, toolkit, identity, status, disabled, connected_at, updated_at)
+            a.connected_at, a.updated_at, now(), a.status_reason
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::timestamptz[], $10::text[])
+            AS a(integration_id, account_id, toolkit, identity, status, disabled, connected_at, updated_at, status_reason)
      ON CONFLICT (team_id, composio_account_id) DO UPDATE SET
        integration_id = EXCLUDED.integration_id, composio_toolkit = EXCLUDED.composio_toolkit,
        account_identity = EXCLUDED.account_identity, composio_status = EXCLUDED.composio_status,
        composio_disabled = EXCLUDED.composio_disabled, connected_at = EXCLUDED.connected_at,
-       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL`,
+       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL,
+       composio_status_reason = EXCLUDED.composio_status_reason`,
     [
       teamId,
       accounts.map((a) => a.integrationId),
@@ -93,6 +96,7 @@ export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]
       accounts.map((a) => a.disabled),
       accounts.map((a) => a.connectedAt.toISOString()),
       accounts.map((a) => a.updatedAt.toISOString()),
+      accounts.map((a) => a.statusReason),
     ],
   );
 }

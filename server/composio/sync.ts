@@ -113,13 +113,14 @@ async function loadSyncingTeam(tx: Tx, teamId: number): Promise<TeamContext> {
   return team;
 }
 
-function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {
+export function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {
   return {
     integrationId,
     accountId: account.id,
     toolkit: account.toolkitSlug,
     identity: account.identity,
     status: account.status,
+    statusReason: account.statusReason,
     disabled: account.isDisabled,
     connectedAt: account.createdAt,
     updatedAt: account.updatedAt,
