@@ -11,7 +11,7 @@ import { callbackQuerySchema, startConnectSchema } from './schemas';
 import { finishConnect, startConnect, type ConnectDeps } from './service';
 
 // Mounted at /app/team/:teamId/connect (admins; a Connect Link round trip through Composio)
-// POST /:provider   start Connect or Reconnect (prompt_id: come back to that assistant): 303 to Composio
+// POST /:provider   start Connect or Reconnect (prompt_id: come back to that assistant): a page that sends the browser to Composio
 // GET  /callback    where Composio sends the person back (?state=...): 303 to the page with a flash
 
 export function connectRoutes(deps: ConnectDeps): Router {
@@ -23,7 +23,7 @@ export function connectRoutes(deps: ConnectDeps): Router {
     const teamId = teamIdOf(req);
     const backTo = promptId ? assistantPageUrl(teamId, promptId) : teamPageUrl(teamId);
     await withFailureAsFlash(req, res, backTo, async () => {
-      const redirectUrl = await startConnect(deps, {
+      const { redirectUrl, label } = await startConnect(deps, {
         userId: req.session.userId!,
         teamId,
         slug,
@@ -32,7 +32,8 @@ export function connectRoutes(deps: ConnectDeps): Router {
         callbackUrl: `${req.protocol}://${req.get('host')}/app/team/${teamId}/connect/callback`,
       });
       if (wantsJson(req)) return void res.json({ success: true, redirectUrl });
-      res.redirect(303, redirectUrl);
+      // Not a 303: the page's CSP (form-action 'self') stops a form's redirect to another site.
+      res.render('connect/redirect', { title: `Connecting ${label}`, redirectUrl, label });
     });
   });
 

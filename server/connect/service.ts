@@ -36,7 +36,7 @@ export const sha256 = (value: string) => createHash('sha256').update(value).dige
  * single-use state bound to this team, person and session together with the account id Composio
  * created. Composio is called with no transaction held. Returns where to send the person.
  */
-export async function startConnect(deps: ConnectDeps, start: ConnectStart): Promise<string> {
+export async function startConnect(deps: ConnectDeps, start: ConnectStart): Promise<{ redirectUrl: string; label: string }> {
   const { team, provider } = await deps.db.withUser(start.userId, async (tx) => {
     const team = await loadTeam(tx, start.teamId);
     requireAdmin(team, 'connect accounts');
@@ -74,7 +74,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
       ttlSeconds: STATE_TTL_SECONDS,
     });
   });
-  return link.redirectUrl;
+  return { redirectUrl: link.redirectUrl, label: provider.label };
 }
 
 /** The first enabled OAuth2 auth config of the provider's toolkits, Composio-managed ones first. */

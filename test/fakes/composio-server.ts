@@ -501,6 +501,10 @@ function fakeConnectLinks(self: () => FakeComposio) {
 
     routeHostedPage(method: string, url: URL, body: string, res: http.ServerResponse): boolean {
       const fake = self();
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204).end();
+        return true;
+      }
       const match = /^\/link\/([A-Za-z0-9_]+)$/.exec(url.pathname);
       if (!match) return false;
       const link = fake.links.get(match[1]!);

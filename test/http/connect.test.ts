@@ -40,6 +40,13 @@ async function consent(redirectUrl: string, decision: 'allow' | 'deny', email = 
   return back.pathname + back.search;
 }
 
+/** Where the page that answers Connect sends the browser: Composio's hosted Connect Link. */
+function linkOf(res: { text: string }): string {
+  const href = /<a class="button button-primary" href="([^"]+)">Continue to Composio<\/a>/.exec(res.text)?.[1];
+  if (!href) throw new Error(`no link to Composio on the page: ${res.text.slice(0, 300)}`);
+  return decodeEntities(href);
+}
+
 const stateOf = (callbackPath: string) => new URL(callbackPath, 'http://x').searchParams.get('state')!;
 const connections = (teamId: number) =>
   t.db.withOwner((tx) => tx.query<{ id: number; composio_account_id: string; composio_status: string; account_identity: string | null }>(
@@ -50,13 +57,14 @@ describe('Connect from the team Integrations page', () => {
   it('creates a Connect Link for the team\'s own Composio user id, and the callback syncs that account with a flash', async () => {
     const s = await setUp();
     const started = await start(s, 'gmail');
-    expect(started.status).toBe(303);
+    expect(started.status).toBe(200);
+    expect(started.text).toContain(`<meta http-equiv="refresh" content="0;url=${linkOf(started).replace(/&/g, '&amp;')}">`);
     const link = fake.requests.find((r) => r.method === 'POST' && r.path === '/api/v3.1/connected_accounts/link');
     expect(link).toBeDefined();
     expect(fake.accounts).toEqual([expect.objectContaining({ userId: s.composioUserId, toolkit: 'gmail', status: 'INITIATED' })]);
-    expect(started.headers.location).toMatch(new RegExp(`^${fake.url}/link/`));
+    expect(linkOf(started)).toMatch(new RegExp(`^${fake.url}/link/`));
 
-    const callback = await consent(started.headers.location!, 'allow');
+    const callback = await consent(linkOf(started), 'allow');
     expect(callback).toMatch(new RegExp(`^/app/team/${s.user.teamId}/connect/callback\\?state=`));
     const back = await s.session.agent.get(callback);
     expect(back.status).toBe(303);
@@ -72,7 +80,7 @@ describe('Connect from the team Integrations page', () => {
   it('says what went wrong when the person denies access, and records nothing', async () => {
     const s = await setUp();
     const started = await start(s, 'notion');
-    const callback = await consent(started.headers.location!, 'deny');
+    const callback = await consent(linkOf(started), 'deny');
     const back = await s.session.agent.get(callback);
     const page = await s.session.agent.get(back.headers.location!);
     expect(flashText(page.text)).toEqual([
@@ -84,7 +92,7 @@ describe('Connect from the team Integrations page', () => {
   it('trusts the account Composio reports, not the callback\'s query', async () => {
     const s = await setUp();
     const started = await start(s, 'gmail');
-    const callback = await consent(started.headers.location!, 'deny');
+    const callback = await consent(linkOf(started), 'deny');
     const forgedQuery = callback.replace('status=failed', 'status=success');
     const back = await s.session.agent.get(forgedQuery);
     const page = await s.session.agent.get(back.headers.location!);
@@ -133,8 +141,8 @@ describe('Connect from the team Integrations page', () => {
 describe('the callback state', () => {
   async function pending(s: Setup, slug = 'gmail', extra: Record<string, string> = {}) {
     const started = await start(s, slug, extra);
-    expect(started.status).toBe(303);
-    return consent(started.headers.location!, 'allow');
+    expect(started.status).toBe(200);
+    return consent(linkOf(started), 'allow');
   }
 
   it('refuses a forged state, changing nothing', async () => {
@@ -197,7 +205,7 @@ describe('Connect an account from an assistant', () => {
     expect(decodeEntities(empty.text)).toContain('Connect a Gmail account');
 
     const started = await start(s, 'gmail', { prompt_id: String(assistant.id) });
-    const back = await s.session.agent.get(await consent(started.headers.location!, 'allow'));
+    const back = await s.session.agent.get(await consent(linkOf(started), 'allow'));
     const [connection] = await connections(s.user.teamId);
     expect(back.headers.location).toBe(`${picker}${gmail.id}?connection=oauth2:${connection!.id}`);
     const page = await s.session.agent.get(back.headers.location!);
