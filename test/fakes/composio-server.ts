@@ -380,6 +380,8 @@ export interface FakeComposio {
   links: Map<string, FakeLink>;
   /** The email the consent page suggests for the account being connected. */
   consentEmail: string;
+  /** Where the demo's control page sends signed webhooks (npm run demo sets it). */
+  webhookTarget: { url: string; secret: string } | null;
   /** Marks an account EXPIRED, as Composio does when a refresh token stops working. */
   expireAccount(id: string, reason?: string): FakeAccount;
   /** POSTs a webhook delivery signed the way Composio signs them (Standard Webhooks); override parts to forge one. */
@@ -430,10 +432,46 @@ function fakeConnectLinks(self: () => FakeComposio) {
     return true;
   }
 
+  /** npm run demo: a page to expire accounts as Composio would, each followed by its signed webhook. */
+  function demoControls(method: string, url: URL, res: http.ServerResponse): true {
+    const fake = self();
+    const expire = /^\/demo\/expire\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+    if (method === 'POST' && expire) {
+      const account = fake.accounts.find((a) => a.id === expire[1]);
+      if (!account) return html(res, 404, 'No such account', '<h1>No such account</h1><p><a href="/demo">Back</a></p>');
+      fake.expireAccount(account.id);
+      const target = fake.webhookTarget;
+      const sent = target ? fake.sendWebhook(target.url, target.secret, expiredEvent({ id: account.id, toolkit: account.toolkit })) : Promise.resolve(null);
+      void sent.then(
+        () => res.writeHead(303, { location: '/demo' }).end(),
+        (error: Error) => html(res, 502, 'Webhook failed', `<h1>The webhook could not be sent</h1><p>${escapeHtml(error.message)}</p><p><a href="/demo">Back</a></p>`),
+      );
+      return true;
+    }
+    const rows = fake.accounts
+      .map(
+        (a) => `<tr><td>${escapeHtml(a.id)}</td><td>${escapeHtml(a.toolkit)}</td><td>${escapeHtml(a.status ?? 'ACTIVE')}</td><td>${
+          (a.status ?? 'ACTIVE') === 'ACTIVE'
+            ? `<form method="post" action="/demo/expire/${escapeHtml(a.id)}"><button type="submit">Expire ${escapeHtml(a.toolkit)} and send the webhook</button></form>`
+            : ''
+        }</td></tr>`,
+      )
+      .join('');
+    return html(
+      res,
+      200,
+      'Composio stand-in',
+      `<h1>Composio stand-in: connected accounts</h1>
+       <p>${fake.webhookTarget ? `Webhooks go to <code>${escapeHtml(fake.webhookTarget.url)}</code>.` : 'No webhook target is set.'}</p>
+       <table><thead><tr><th scope="col">Account</th><th scope="col">Toolkit</th><th scope="col">Status</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table>`,
+    );
+  }
+
   return {
     authConfigs: defaultAuthConfigs(),
     links: new Map<string, FakeLink>(),
     consentEmail: 'ops@example.com',
+    webhookTarget: null as { url: string; secret: string } | null,
 
     expireAccount(id: string, reason = 'The refresh token was revoked by the provider'): FakeAccount {
       const account = self().accounts.find((a) => a.id === id);
@@ -505,6 +543,7 @@ function fakeConnectLinks(self: () => FakeComposio) {
         res.writeHead(204).end();
         return true;
       }
+      if (url.pathname === '/demo' || url.pathname.startsWith('/demo/')) return demoControls(method, url, res);
       const match = /^\/link\/([A-Za-z0-9_]+)$/.exec(url.pathname);
       if (!match) return false;
       const link = fake.links.get(match[1]!);
