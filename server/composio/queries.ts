@@ -110,6 +110,6 @@ export function markVanished(tx: Tx, teamId: number, presentAccountIds: string[]
   );
 }
 
-export function touchTeamSyncedAt(tx: Tx, teamId: number) {
-  return tx.query('UPDATE teams SET last_synced_at = now() WHERE id = $1', [teamId]);
+export function touchTeamSyncedAt(tx: Tx, teamId: number, kind: 'manual' | 'automatic') {
+  return tx.query('UPDATE teams SET last_synced_at = now(), last_sync_kind = $2 WHERE id = $1', [teamId, kind]);
 }
