@@ -3,14 +3,14 @@ import { startInProcessSync, startQueuedSync, syncTeamInBackground, type Backgro
 import { createComposioGateway } from '../../server/composio/client';
 import { createLogger } from '../../server/logger';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createUser, makeTestApp, type TestApp } from '../helpers/app';
+import { createUser, decodeEntities, makeTestApp, signIn, type TestApp } from '../helpers/app';
 
 let fake: FakeComposio;
 let t: TestApp;
 const logger = createLogger('silent');
 beforeAll(async () => {
   fake = await startFakeComposio();
-  t = makeTestApp();
+  t = makeTestApp({ composio: gateway() });
 });
 afterAll(async () => {
   await t.close();
@@ -20,8 +20,10 @@ beforeEach(() => fake.reset());
 
 const gateway = () => createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0, timeoutMs: 2000 });
 
+let lastUser: Awaited<ReturnType<typeof createUser>>;
 async function teamWithAccount(toolkit = 'gmail') {
   const user = await createUser(t.db);
+  lastUser = user;
   const { composio_user_id: userId } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]));
   fake.accounts.push({ id: `ca_bg_${user.teamId}`, userId, toolkit, email: `team${user.teamId}@example.com` });
   return { teamId: user.teamId, userId };
@@ -49,6 +51,11 @@ describe('a background sync of one team', () => {
     expect(team.last_sync_kind).toBe('automatic');
     expect(team.last_synced_at).not.toBeNull();
     expect(await automaticSyncs(teamId)).toBe(1);
+    await t.db.withOwner((tx) => tx.query("UPDATE teams SET last_synced_at = now() - interval '3 minutes 10 seconds' WHERE id = $1", [teamId]));
+    const session = await signIn(t.app, lastUser);
+    const page = decodeEntities((await session.agent.get(`/app/team/${teamId}/integrations`)).text);
+    expect(page).toContain('Last synced 3 minutes ago (automatic).');
+    expect(page).toContain('Background sync: 1 added, 0 removed, 0 unchanged');
   });
 });
 
