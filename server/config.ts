@@ -66,7 +66,7 @@ export interface Config {
     /** The Composio user id of the first team created on an empty database; never a fallback for other teams. */
     firstTeamUserId: string | undefined;
     dashboardUrl: string;
-    /** Verifies POST /webhooks/composio; unset: the route answers 503 and nothing is written. */
+    /** Verifies POST /webhooks/composio; unset: the route answers 404 and nothing is written. */
     webhookSecret: string | undefined;
   };
   /** Minutes between background syncs of every team; 0 turns the background sync off. */

@@ -18,7 +18,7 @@ export function composioWebhookRoutes(deps: { config: Config; db: Database; logg
   router.post('/webhooks/composio', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
     const secret = deps.config.composio.webhookSecret;
     if (!secret || !deps.composio) {
-      return void res.status(503).json({ error: 'webhooks_not_configured', message: 'Composio webhooks are not configured on this server (COMPOSIO_WEBHOOK_SECRET and COMPOSIO_API_KEY).' });
+      return void res.status(404).json({ error: 'webhooks_not_configured', message: 'Composio webhooks are not configured on this server (COMPOSIO_WEBHOOK_SECRET and COMPOSIO_API_KEY).' });
     }
     const header = (name: string) => req.get(name) ?? '';
     const payload = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';

@@ -126,12 +126,12 @@ describe('POST /webhooks/composio', () => {
 });
 
 describe('without COMPOSIO_WEBHOOK_SECRET', () => {
-  it('answers 503 and writes nothing', async () => {
+  it('answers 404 (no such endpoint here) and writes nothing', async () => {
     const bare = makeTestApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url }) });
     try {
       const body = JSON.stringify(expiredEvent({ id: 'ca_x', toolkit: 'gmail' }));
       const res = await request(bare.app).post('/webhooks/composio').set('content-type', 'application/json').set('webhook-id', 'msg_unconfigured').send(body);
-      expect(res.status).toBe(503);
+      expect(res.status).toBe(404);
       expect(await deliveries('msg_unconfigured')).toEqual([]);
     } finally {
       await bare.close();
