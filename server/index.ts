@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     background = config.databaseUrl
       ? await startQueuedSync(deps, { connectionString: config.databaseUrl, intervalMinutes: config.syncIntervalMinutes })
       : startInProcessSync(deps, { intervalMinutes: config.syncIntervalMinutes });
-    logger.info(`Background sync: every ${config.syncIntervalMinutes} minutes${config.databaseUrl ? ' (pg-boss queue)' : ' (in this process: embedded database)'}`);
+    logger.info(`Background sync: every ${config.syncIntervalMinutes === 1 ? "minute" : `${config.syncIntervalMinutes} minutes`}${config.databaseUrl ? ' (pg-boss queue)' : ' (in this process: embedded database)'}`);
   }
 
   let closing = false;
