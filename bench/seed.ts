@@ -77,6 +77,7 @@ export async function measureUpsert(url: string, n: number): Promise<{ first: nu
         toolkit: provider.composio_toolkits[0]!,
         identity: `user${i}@example.test`,
         status: 'ACTIVE',
+        statusReason: null,
         disabled: false,
         connectedAt: new Date(now - i * 60_000),
         updatedAt: new Date(now - i * 1000),

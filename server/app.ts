@@ -11,6 +11,8 @@ import { assistantIntegrationRoutes } from './assistant-integrations/routes';
 import { connectionApiRoutes } from './connections/api-routes';
 import { connectionRoutes } from './connections/routes';
 import { setUpStaticFiles } from './http/assets';
+import { connectRoutes } from './connect/routes';
+import { composioWebhookRoutes } from './webhooks/routes';
 import { setUpCsrf } from './http/csrf';
 import { healthCheck } from './http/database-unavailable';
 import { errorHandler, pageNotFound } from './http/errors';
@@ -53,6 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/healthz', healthCheck(db));
 
+  // Before the body parsers, session and CSRF: it reads its own raw body and is signed instead.
+  app.use(composioWebhookRoutes(deps));
+
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(requireReadableBody);
@@ -70,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(deps));
   app.use('/app/team/:teamId/integrations', requireUser, connectionRoutes(deps));
   app.use('/api/teams/:teamId/integrations', requireUser, connectionApiRoutes(deps));
+  app.use('/app/team/:teamId/connect', requireUser, connectRoutes(deps));
 
   app.use(pageNotFound);
   app.use(errorHandler);

@@ -38,6 +38,13 @@ const envSchema = z.object({
   COMPOSIO_BASE_URL: optionalString.pipe(z.url({ message: 'must be a URL such as https://backend.composio.dev' }).optional()),
   COMPOSIO_USER_ID: optionalString.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   COMPOSIO_DASHBOARD_URL: z.url({ message: 'must be a URL' }).default('https://platform.composio.dev'),
+  COMPOSIO_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (copy it from the webhook subscription in Composio)').optional()),
+  SYNC_INTERVAL: z.coerce
+    .number({ message: 'must be a number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(0, 'must be 0 (off) or a number of minutes')
+    .max(24 * 60, 'must be at most 1440 minutes (a day)')
+    .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optionalString,
   DEMO_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -61,7 +68,11 @@ export interface Config {
     /** The Composio user id of the first team created on an empty database; never a fallback for other teams. */
     firstTeamUserId: string | undefined;
     dashboardUrl: string;
+    /** Verifies POST /webhooks/composio; unset: the route answers 404 and nothing is written. */
+    webhookSecret: string | undefined;
   };
+  /** Minutes between background syncs of every team; 0 turns the background sync off. */
+  syncIntervalMinutes: number;
   logLevel: string;
   trustProxy: string | undefined;
   demoMode: boolean;
@@ -110,7 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseURL: e.COMPOSIO_BASE_URL,
       firstTeamUserId: e.COMPOSIO_USER_ID,
       dashboardUrl: e.COMPOSIO_DASHBOARD_URL,
+      webhookSecret: e.COMPOSIO_WEBHOOK_SECRET,
     },
+    syncIntervalMinutes: e.SYNC_INTERVAL,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     demoMode: e.DEMO_MODE === '1' || e.DEMO_MODE === 'true',

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app';
+import { startInProcessSync, startQueuedSync, type BackgroundSync } from './background/sync';
 import { createComposioGateway } from './composio/client';
 import { ConfigError, loadConfig } from './config';
 import { verifyEncryptionKey } from './crypto/key-check';
@@ -44,6 +45,16 @@ async function main(): Promise<void> {
     logger.info(`Switchboard is listening on http://localhost:${port}`);
   });
 
+  // After the app: the background sync (docs/decisions/014-background-sync.md).
+  let background: BackgroundSync | null = null;
+  if (composio && config.syncIntervalMinutes > 0) {
+    const deps = { db, composio, logger: logger.child({ component: 'background-sync' }) };
+    background = config.databaseUrl
+      ? await startQueuedSync(deps, { connectionString: config.databaseUrl, intervalMinutes: config.syncIntervalMinutes })
+      : startInProcessSync(deps, { intervalMinutes: config.syncIntervalMinutes });
+    logger.info(`Background sync: every ${config.syncIntervalMinutes === 1 ? "minute" : `${config.syncIntervalMinutes} minutes`}${config.databaseUrl ? ' (pg-boss queue)' : ' (in this process: embedded database)'}`);
+  }
+
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -51,6 +62,7 @@ async function main(): Promise<void> {
     logger.info(`${signal}: finishing requests and shutting down`);
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
+      await background?.stop().catch((error: unknown) => logger.error({ err: error }, 'Background sync did not stop cleanly'));
       await db.close();
       clearTimeout(force);
       logger.info('Shut down cleanly');

@@ -38,6 +38,10 @@ export const PICKER_TARGET = 'picker-body';
 export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   const { db } = deps;
   const router = Router({ mergeParams: true });
+  router.use((_req, res, next) => {
+    res.locals.composioConfigured = deps.composio !== null; // the picker offers "Connect an account"
+    next();
+  });
 
   router.get('/', async (req, res) => {
     const { q } = parse(filterSchema, req.query);
@@ -63,6 +67,9 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   router.get('/add/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
     const { q } = parse(filterSchema, req.query);
+    // ?connection=oauth2:<id>: the account just connected from this picker, chosen for the person.
+    const preselect = connectionRefSchema.safeParse(req.query.connection).success ? String(req.query.connection) : null;
+    res.locals.preselectConnection = preselect;
     renderPicker(req, res, 200, { ...(await loadPickerView(db, req, integrationId, q)), error: null });
   });
 

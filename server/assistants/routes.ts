@@ -9,6 +9,7 @@ import { parse } from '../http/validate';
 import { withTeam, type TeamContext } from '../teams/context';
 import { retryOnceOnConflict } from '../db/retry';
 import { deleteAssistant, findAssistant, insertAssistant, listAssistants, lockAssistant, updateAssistant } from './queries';
+import { listAssistantsNeedingAttention } from '../health/queries';
 import { assistantFormSchema } from './schemas';
 
 // GET  /app/team/:teamId/assistants                       list and create form
@@ -88,7 +89,11 @@ export function assistantRoutes(db: Database): Router {
 }
 
 async function showList(db: Database, req: Request, res: Response, status: number, formError: { message: string; values: Record<string, string> } | null) {
-  const { team, assistants } = await withTeam(db, req, async (tx, team) => ({ team, assistants: await listAssistants(tx, team.id) }));
+  const { team, assistants } = await withTeam(db, req, async (tx, team) => {
+    const attention = new Map((await listAssistantsNeedingAttention(tx, team.id)).map((r) => [r.prompt_id, r.needs_attention]));
+    const assistants = (await listAssistants(tx, team.id)).map((a) => ({ ...a, needs_attention: attention.get(a.id) ?? 0 }));
+    return { team, assistants };
+  });
   if (wantsJson(req)) {
     if (formError) throw new HttpError(status, formError.message);
     return res.json({ team: { id: team.id, name: team.name, role: team.role }, assistants });

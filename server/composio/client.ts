@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { type ComposioAccount, ComposioError, type ComposioGateway } from './types';
+import { type ComposioAccount, ComposioError, type ComposioGateway, ComposioWebhookRejected, type ComposioAccountDetail, type ComposioAuthConfig } from './types';
 
 export interface ComposioGatewayOptions {
   apiKey: string;
@@ -25,6 +25,7 @@ const accountSchema = z.object({
   id: z.string().min(1),
   alias: z.string().nullish(),
   status: z.string(),
+  status_reason: z.string().nullish(),
   is_disabled: z.boolean().default(false),
   toolkit: z.object({ slug: z.string().min(1) }),
   data: z.record(z.string(), z.unknown()).nullish(),
@@ -133,13 +134,16 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
         throw err;
       }
     },
+
+    ...connectLinkCalls(call, () => (sdk ??= loadSdk(opts.apiKey, baseURL, timeoutMs)), opts.logger),
   };
 }
 
 // The ESM build's types: that is the build @composio/core loads and whose errors it throws.
 type ClientModule = typeof import('@composio/client', { with: { 'resolution-mode': 'import' } });
 type ComposioClient = InstanceType<ClientModule['Composio']>;
-type Sdk = { client: ComposioClient } & Pick<ClientModule, 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError'>;
+type CoreComposio = InstanceType<typeof import('@composio/core', { with: { 'resolution-mode': 'import' } })['Composio']>;
+type Sdk = { client: ComposioClient; composio: CoreComposio } & Pick<ClientModule, 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError'>;
 
 /**
  * The real @composio/core SDK, with tracking and its npm version check off, and the raw client it
@@ -156,7 +160,7 @@ async function loadSdk(apiKey: string, baseURL: string, timeoutMs: number): Prom
   ]);
   const composio = new Composio({ apiKey, baseURL, allowTracking: false, disableVersionCheck: true });
   const client = composio.getClient().withOptions({ maxRetries: 0, timeout: timeoutMs, logLevel: 'off' });
-  return { client, APIError, APIConnectionError, APIConnectionTimeoutError };
+  return { client, composio, APIError, APIConnectionError, APIConnectionTimeoutError };
 }
 
 function toAccount(item: z.infer<typeof accountSchema>): ComposioAccount {
@@ -166,6 +170,7 @@ function toAccount(item: z.infer<typeof accountSchema>): ComposioAccount {
     status: item.status,
     isDisabled: item.is_disabled,
     identity: nonEmpty(item.alias) ?? realEmail(item.data) ?? realEmail(item.state?.val),
+    statusReason: nonEmpty(item.status_reason),
     createdAt: new Date(item.created_at),
     updatedAt: new Date(item.updated_at),
   };
@@ -213,4 +218,86 @@ function isDate(value: string): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+// ---- Connect Links, auth configs, one account, webhooks --------------------------------------
+// Through the raw client like the calls above, so our limits, retries and error messages apply.
+// @composio/core's connectedAccounts.link() sends the same POST /api/v3.1/connected_accounts/link
+// (client.link.create), but first lists the user's ACTIVE accounts and refuses a second one
+// unless allowMultiple is set, and wraps every failure so Composio's status is lost.
+
+type Call = <T>(operation: string, request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>, retryConflicts: boolean) => Promise<T>;
+
+const authConfigPageSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string().min(1),
+      toolkit: z.object({ slug: z.string() }).nullish(),
+      auth_scheme: z.string().nullish(),
+      is_composio_managed: z.union([z.boolean(), z.string()]).nullish(),
+      status: z.string().nullish(),
+    }),
+  ),
+});
+const linkSchema = z.object({ connected_account_id: z.string().min(1), redirect_url: z.url() });
+const accountDetailSchema = accountSchema.extend({ user_id: z.string().nullish() });
+
+function connectLinkCalls(call: Call, sdk: () => Promise<Sdk>, logger: ComposioGatewayOptions['logger']): Pick<ComposioGateway, 'listAuthConfigs' | 'createConnectLink' | 'getAccount' | 'verifyWebhook'> {
+  function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    logger?.warn({ issues: result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, `Composio ${what} response did not have the expected shape`);
+    throw unreadable();
+  }
+
+  return {
+    async listAuthConfigs(toolkitSlug) {
+      const body: unknown = await call('list auth configs', (client, signal) => client.authConfigs.list({ toolkit_slug: toolkitSlug }, { signal }), true);
+      return parsed(authConfigPageSchema, body, 'auth config list').items.map(
+        (item): ComposioAuthConfig => ({
+          id: item.id,
+          toolkitSlug: (item.toolkit?.slug ?? toolkitSlug).toLowerCase(),
+          authScheme: item.auth_scheme ?? null,
+          composioManaged: item.is_composio_managed === true || item.is_composio_managed === 'true',
+          enabled: (item.status ?? 'ENABLED') === 'ENABLED',
+        }),
+      );
+    },
+
+    async createConnectLink(composioUserId, authConfigId, callbackUrl) {
+      const body: unknown = await call(
+        'create connect link',
+        (client, signal) => client.link.create({ auth_config_id: authConfigId, user_id: composioUserId, callback_url: callbackUrl }, { signal }),
+        false,
+      );
+      const link = parsed(linkSchema, body, 'connect link');
+      return { accountId: link.connected_account_id, redirectUrl: link.redirect_url };
+    },
+
+    async getAccount(accountId) {
+      const body: unknown = await call('read connected account', (client, signal) => client.connectedAccounts.retrieve(accountId, { signal }), true);
+      const item = parsed(accountDetailSchema, body, 'connected account');
+      const detail: ComposioAccountDetail = { ...toAccount(item), userId: item.user_id ?? null };
+      return detail;
+    },
+
+    async verifyWebhook(delivery) {
+      const { composio } = await sdk();
+      let result;
+      try {
+        result = await composio.triggers.verifyWebhook({
+          id: delivery.id,
+          timestamp: delivery.timestamp,
+          signature: delivery.signature,
+          payload: delivery.payload,
+          secret: delivery.secret,
+          tolerance: delivery.toleranceSeconds,
+        });
+      } catch (error) {
+        throw new ComposioWebhookRejected(error instanceof Error ? error.message : 'The webhook did not verify.');
+      }
+      const raw = result.rawPayload as { type?: unknown; data?: unknown };
+      return { type: typeof raw.type === 'string' ? raw.type : '', data: isRecord(raw.data) ? raw.data : {} };
+    },
+  };
 }

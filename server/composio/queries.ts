@@ -58,6 +58,7 @@ export interface AccountUpsert {
   toolkit: string;
   identity: string | null;
   status: string;
+  statusReason: string | null;
   disabled: boolean;
   connectedAt: Date;
   updatedAt: Date;
@@ -73,24 +74,27 @@ export interface AccountUpsert {
 export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]) {
   return tx.query(
     `INSERT INTO oauth2_connections AS o (team_id, integration_id, composio_account_id, composio_toolkit, account_identity,
-                                         composio_status, composio_disabled, enabled, connected_at, composio_updated_at, last_synced_at)
+                                         composio_status, composio_disabled, enabled, connected_at, composio_updated_at, last_synced_at,
+                                         composio_status_reason)
      SELECT $1, a.integration_id, a.account_id, a.toolkit, a.identity, a.status, a.disabled,
             NOT EXISTS (SELECT 1 FROM oauth2_connections d
                          WHERE d.team_id = $1 AND d.integration_id = a.integration_id AND NOT d.enabled
                            AND d.revoked_at IS NULL AND d.disconnected_at IS NULL),
-            a.connected_at, a.updated_at, now()
-       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::timestamptz[])
-            AS a(integration_id, account_id, toolkit, identity, status, disabled, connected_at, updated_at)
+            a.connected_at, a.updated_at, now(), a.status_reason
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::timestamptz[], $9::timestamptz[], $10::text[])
+            AS a(integration_id, account_id, toolkit, identity, status, disabled, connected_at, updated_at, status_reason)
      ON CONFLICT (team_id, composio_account_id) DO UPDATE SET
        integration_id = EXCLUDED.integration_id, composio_toolkit = EXCLUDED.composio_toolkit,
        account_identity = EXCLUDED.account_identity, composio_status = EXCLUDED.composio_status,
        composio_disabled = EXCLUDED.composio_disabled, connected_at = EXCLUDED.connected_at,
-       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL
+       composio_updated_at = EXCLUDED.composio_updated_at, last_synced_at = now(), disconnected_at = NULL,
+       composio_status_reason = EXCLUDED.composio_status_reason
      WHERE (o.integration_id, o.composio_toolkit, o.account_identity, o.composio_status, o.composio_disabled,
-            o.connected_at, o.composio_updated_at, o.disconnected_at)
+            o.connected_at, o.composio_updated_at, o.disconnected_at, o.composio_status_reason)
            IS DISTINCT FROM
            (EXCLUDED.integration_id, EXCLUDED.composio_toolkit, EXCLUDED.account_identity, EXCLUDED.composio_status,
-            EXCLUDED.composio_disabled, EXCLUDED.connected_at, EXCLUDED.composio_updated_at, NULL::timestamptz)`,
+            EXCLUDED.composio_disabled, EXCLUDED.connected_at, EXCLUDED.composio_updated_at, NULL::timestamptz,
+            EXCLUDED.composio_status_reason)`,
     [
       teamId,
       accounts.map((a) => a.integrationId),
@@ -101,6 +105,7 @@ export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]
       accounts.map((a) => a.disabled),
       accounts.map((a) => a.connectedAt.toISOString()),
       accounts.map((a) => a.updatedAt.toISOString()),
+      accounts.map((a) => a.statusReason),
     ],
   );
 }
@@ -114,6 +119,6 @@ export function markVanished(tx: Tx, teamId: number, presentAccountIds: string[]
   );
 }
 
-export function touchTeamSyncedAt(tx: Tx, teamId: number) {
-  return tx.query('UPDATE teams SET last_synced_at = now() WHERE id = $1', [teamId]);
+export function touchTeamSyncedAt(tx: Tx, teamId: number, kind: 'manual' | 'automatic') {
+  return tx.query('UPDATE teams SET last_synced_at = now(), last_sync_kind = $2 WHERE id = $1', [teamId, kind]);
 }

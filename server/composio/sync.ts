@@ -59,52 +59,66 @@ export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): 
 
   return deps.db.withUser(userId, async (tx) => {
     await loadSyncingTeam(tx, teamId);
-    await lockTeamSync(tx, team.id);
-    if ((await findTeamComposioUserId(tx, team.id)).composio_user_id !== team.composioUserId) throw composioUserIdChanged();
-    const providers = await listComposioProviders(tx);
-    const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
-    const known = await listKnownAccounts(tx, team.id);
-    const revoked = new Set(known.filter((k) => k.revoked).map((k) => k.composio_account_id));
-
-    const rows = new Map<string, AccountUpsert & { slug: string }>();
-    for (const account of accounts) {
-      const provider = providerByToolkit.get(account.toolkitSlug);
-      if (!provider) {
-        deps.logger.warn({ toolkit: account.toolkitSlug, accountId: account.id, teamId: team.id }, 'Composio account of an unknown toolkit skipped');
-        continue;
-      }
-      const previous = rows.get(account.id);
-      if (previous && previous.updatedAt >= account.updatedAt) continue; // the same account listed twice: most recent wins
-      rows.set(account.id, { ...toRow(account, provider.id), slug: provider.slug });
-    }
-
-    const presentBefore = new Set(known.filter((k) => k.present).map((k) => k.slug));
-    const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
-    const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
-    const presentAfter = new Set(listed.map((r) => r.slug));
-    const usableAfter = new Set(listed.filter((r) => r.status === 'ACTIVE' && !r.disabled).map((r) => r.slug));
-    const labels = new Map(providers.map((p) => [p.slug, p.label]));
-    const summary: SyncSummary = {
-      added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
-      removed: [...presentBefore].filter((slug) => !presentAfter.has(slug)).sort(),
-      unchanged: [...usableAfter].filter((slug) => usableBefore.has(slug)).sort(),
-      needsReconnect: [...presentAfter]
-        .filter((slug) => !usableAfter.has(slug))
-        .sort()
-        .map((slug) => ({ slug, label: labels.get(slug) ?? slug })),
-    };
-
-    if (rows.size > 0) await upsertAccounts(tx, team.id, [...rows.values()]);
-    await markVanished(tx, team.id, [...rows.keys()]);
-    await touchTeamSyncedAt(tx, team.id);
-    await recordAudit(tx, {
-      teamId: team.id,
-      action: 'composio.synced',
-      target: 'Composio',
-      details: { ...summary, needsReconnect: summary.needsReconnect.map((p) => p.slug), accounts: rows.size },
-    });
-    return summary;
+    return applySync(tx, deps.logger, team, accounts, 'manual');
   });
+}
+
+/**
+ * The apply step, shared with the background sync: under the team's lock, in the caller's
+ * transaction. Every statement names the team, so it is also safe as the table owner.
+ */
+export async function applySync(
+  tx: Tx,
+  logger: Logger,
+  team: Pick<TeamContext, 'id' | 'composioUserId'>,
+  accounts: ComposioAccount[],
+  kind: 'manual' | 'automatic',
+): Promise<SyncSummary> {
+  await lockTeamSync(tx, team.id);
+  if ((await findTeamComposioUserId(tx, team.id)).composio_user_id !== team.composioUserId) throw composioUserIdChanged();
+  const providers = await listComposioProviders(tx);
+  const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
+  const known = await listKnownAccounts(tx, team.id);
+  const revoked = new Set(known.filter((k) => k.revoked).map((k) => k.composio_account_id));
+
+  const rows = new Map<string, AccountUpsert & { slug: string }>();
+  for (const account of accounts) {
+    const provider = providerByToolkit.get(account.toolkitSlug);
+    if (!provider) {
+      logger.warn({ toolkit: account.toolkitSlug, accountId: account.id, teamId: team.id }, 'Composio account of an unknown toolkit skipped');
+      continue;
+    }
+    const previous = rows.get(account.id);
+    if (previous && previous.updatedAt >= account.updatedAt) continue; // the same account listed twice: most recent wins
+    rows.set(account.id, { ...toRow(account, provider.id), slug: provider.slug });
+  }
+
+  const presentBefore = new Set(known.filter((k) => k.present).map((k) => k.slug));
+  const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
+  const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
+  const presentAfter = new Set(listed.map((r) => r.slug));
+  const usableAfter = new Set(listed.filter((r) => r.status === 'ACTIVE' && !r.disabled).map((r) => r.slug));
+  const labels = new Map(providers.map((p) => [p.slug, p.label]));
+  const summary: SyncSummary = {
+    added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
+    removed: [...presentBefore].filter((slug) => !presentAfter.has(slug)).sort(),
+    unchanged: [...usableAfter].filter((slug) => usableBefore.has(slug)).sort(),
+    needsReconnect: [...presentAfter]
+      .filter((slug) => !usableAfter.has(slug))
+      .sort()
+      .map((slug) => ({ slug, label: labels.get(slug) ?? slug })),
+  };
+
+  if (rows.size > 0) await upsertAccounts(tx, team.id, [...rows.values()]);
+  await markVanished(tx, team.id, [...rows.keys()]);
+  await touchTeamSyncedAt(tx, team.id, kind);
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: 'composio.synced',
+    target: 'Composio',
+    details: { ...summary, needsReconnect: summary.needsReconnect.map((p) => p.slug), accounts: rows.size, kind },
+  });
+  return summary;
 }
 
 async function loadSyncingTeam(tx: Tx, teamId: number): Promise<TeamContext> {
@@ -113,13 +127,14 @@ async function loadSyncingTeam(tx: Tx, teamId: number): Promise<TeamContext> {
   return team;
 }
 
-function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {
+export function toRow(account: ComposioAccount, integrationId: number): AccountUpsert {
   return {
     integrationId,
     accountId: account.id,
     toolkit: account.toolkitSlug,
     identity: account.identity,
     status: account.status,
+    statusReason: account.statusReason,
     disabled: account.isDisabled,
     connectedAt: account.createdAt,
     updatedAt: account.updatedAt,

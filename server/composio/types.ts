@@ -14,6 +14,8 @@ export interface ComposioAccount {
   isDisabled: boolean;
   /** A human name for the account when Composio gives one (alias, or a non-redacted email in data/state.val); never invented. */
   identity: string | null;
+  /** Why Composio says the account is not ACTIVE (status_reason), when it says. */
+  statusReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,4 +43,50 @@ export class ComposioError extends Error {
 export function composioFailureMessage(error: ComposioError): string {
   const reason = error.message.trim();
   return `Composio answered with an error: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed.`;
+}
+
+// ---- Connect Links, auth configs, one account, webhooks --------------------------------------
+// (Declaration merging: these methods are part of ComposioGateway.)
+
+/** An auth config of a toolkit: how Composio authenticates people for it. */
+export interface ComposioAuthConfig {
+  id: string;
+  toolkitSlug: string;
+  /** OAUTH2, API_KEY, ... as Composio reports it. */
+  authScheme: string | null;
+  composioManaged: boolean;
+  enabled: boolean;
+}
+
+/** What Composio answers when asked for a Connect Link: the account it created (INITIATED) and where to send the person. */
+export interface ComposioConnectLink {
+  accountId: string;
+  redirectUrl: string;
+}
+
+/** One connected account read by its id, with the Composio user id it belongs to and why it is not ACTIVE. */
+export interface ComposioAccountDetail extends ComposioAccount {
+  userId: string | null;
+}
+
+/** A verified webhook delivery: Composio's event type and the event's data object. */
+export interface ComposioWebhookEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** A webhook delivery that did not verify: wrong signature, missing headers, or a timestamp out of tolerance. */
+export class ComposioWebhookRejected extends Error {
+  override name = 'ComposioWebhookRejected';
+}
+
+export interface ComposioGateway {
+  /** The toolkit's auth configs (GET /api/v3.1/auth_configs?toolkit_slug=...). */
+  listAuthConfigs(toolkitSlug: string): Promise<ComposioAuthConfig[]>;
+  /** A hosted Connect Link for this Composio user id and auth config (POST /api/v3.1/connected_accounts/link). */
+  createConnectLink(composioUserId: string, authConfigId: string, callbackUrl: string): Promise<ComposioConnectLink>;
+  /** One connected account (GET /api/v3.1/connected_accounts/{id}). */
+  getAccount(accountId: string): Promise<ComposioAccountDetail>;
+  /** Verifies a delivery's Standard Webhooks signature and timestamp with the SDK; throws ComposioWebhookRejected. */
+  verifyWebhook(delivery: { id: string; timestamp: string; signature: string; payload: string; secret: string; toleranceSeconds: number }): Promise<ComposioWebhookEvent>;
 }

@@ -10,15 +10,18 @@ export function setUpViewHelpers(config: Config): RequestHandler {
     res.locals.demoMode = config.demoMode;
     res.locals.formatDate = (value: Date | string | null) => (value ? `${dateTime.format(new Date(value))} UTC` : '');
     res.locals.plural = plural;
+    res.locals.timeAgo = timeAgo;
     res.locals.describeAudit = describeAudit;
     next();
   };
 }
 
 const auditTexts: Record<string, (target: string, details: Record<string, unknown>) => string> = {
-  'composio.synced': (_t, d) => `Synced from Composio: ${count(d.added)} added, ${count(d.removed)} removed, ${count(d.unchanged)} unchanged`,
+  'composio.synced': (_t, d) => `${d.kind === 'automatic' ? 'Background sync' : 'Synced from Composio'}: ${count(d.added)} added, ${count(d.removed)} removed, ${count(d.unchanged)} unchanged`,
   'connection.enabled': (t) => `Enabled ${t}`,
   'connection.disabled': (t) => `Disabled ${t}`,
+  'connection.connected': (t, d) => `Connected ${t}${d.account ? ` (${String(d.account)})` : ''}`,
+  'connection.expired': (t, d) => `${t}${d.account ? ` (${String(d.account)})` : ''} expired in Composio${d.reason ? `: ${String(d.reason)}` : ''}`,
   'connection.revoked': (t, d) => (Number(d.refused) > 0 ? `Revoked ${plural(Number(d.accounts), `${t} account`)}; Composio refused ${Number(d.refused)}` : `Revoked ${t}`),
   'api_key.added': (t) => `Added API key ${t}`,
   'api_key.removed': (t) => `Deleted API key ${t}`,
@@ -33,6 +36,15 @@ const auditTexts: Record<string, (target: string, details: Record<string, unknow
   'assistant.renamed': (t, d) => `Renamed assistant ${String(d.from ?? '')} to ${t}`,
   'assistant.deleted': (t) => `Deleted assistant ${t}`,
 };
+
+/** "just now", "3 minutes ago", "2 hours ago", "4 days ago". */
+export function timeAgo(value: Date | string, now = Date.now()): string {
+  const minutes = Math.max(0, Math.floor((now - new Date(value).getTime()) / 60_000));
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${plural(minutes, 'minute')} ago`;
+  if (minutes < 48 * 60) return `${plural(Math.floor(minutes / 60), 'hour')} ago`;
+  return `${plural(Math.floor(minutes / 1440), 'day')} ago`;
+}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);

@@ -12,6 +12,10 @@ export interface TeamContext {
   /** The one Composio user id this team owns; no other team has it. */
   composioUserId: string;
   lastSyncedAt: Date | null;
+  /** Whether the last sync was pressed by someone or ran in the background. */
+  lastSyncKind: 'manual' | 'automatic' | null;
+  /** Providers whose accounts are all unusable (expired, failed, disabled in Composio): the nav shows the count. */
+  needsReconnect: number;
   /** Every team of the user, for the team switcher. */
   teams: { id: number; name: string }[];
 }
@@ -31,8 +35,13 @@ export function teamIdOf(req: Request): number {
 }
 
 export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
-  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string; last_synced_at: Date | null }>(
-    `SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at
+  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string; last_synced_at: Date | null; last_sync_kind: 'manual' | 'automatic' | null; needs_reconnect: number }>(
+    `SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at, t.last_sync_kind,
+            (SELECT count(*)::int FROM (
+               SELECT 1 FROM oauth2_connections o
+                WHERE o.team_id = t.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
+                GROUP BY o.integration_id
+               HAVING NOT bool_or(o.composio_status = 'ACTIVE' AND NOT o.composio_disabled)) r) AS needs_reconnect
        FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
       ORDER BY t.name, t.id`,
   );
@@ -45,6 +54,8 @@ export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
     isAdmin: team.role === 'admin',
     composioUserId: team.composio_user_id,
     lastSyncedAt: team.last_synced_at,
+    lastSyncKind: team.last_sync_kind,
+    needsReconnect: team.needs_reconnect,
     teams: rows.map(({ id, name }) => ({ id, name })),
   };
 }

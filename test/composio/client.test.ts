@@ -79,6 +79,7 @@ describe('listAccounts', () => {
       status: 'EXPIRED',
       isDisabled: true,
       identity: null,
+      statusReason: null,
       createdAt: new Date('2026-02-01T10:00:00Z'),
       updatedAt: new Date('2026-03-01T10:00:00Z'),
     });

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,6 +20,8 @@ export interface FakeAccount {
   data?: Record<string, unknown>;
   createdAt?: string;
   updatedAt?: string;
+  /** Why the account is not ACTIVE (status_reason). */
+  statusReason?: string | null;
 }
 
 export interface FakeFailure {
@@ -77,6 +80,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
   const timers = new Set<NodeJS.Timeout>();
 
   const fake: FakeComposio = {
+    ...fakeConnectLinks(() => fake),
     url: '',
     apiKey,
     accounts: [],
@@ -125,6 +129,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
       endlessCursor = false;
       refuseRevoke = null;
       requestHook = null;
+      fake.resetConnectLinks();
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);
@@ -182,6 +187,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
   function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): void {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === API) return listAccounts(url.searchParams, res);
+    if (fake.routeConnectApi(method, url, body, res)) return;
 
     const match = /^\/api\/v3\.1\/connected_accounts\/([^/]+)(\/revoke|\/status)?$/.exec(url.pathname);
     if (!match) return sendError(res, 404, `Cannot ${method} ${url.pathname}`, { slug: 'NotFound' });
@@ -219,6 +225,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
 
   function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (fake.routeHostedPage(req.method ?? 'GET', url, body, res)) return; // a browser page: no API key
     if (req.headers['x-api-key'] !== apiKey) {
       return sendError(res, 401, 'Invalid API key. Check the x-api-key header.', { slug: 'Auth_InvalidApiKey' });
     }
@@ -266,7 +273,7 @@ function toWire(a: FakeAccount) {
     word_id: null,
     user_id: a.userId,
     status,
-    status_reason: null,
+    status_reason: a.statusReason ?? null,
     is_disabled: a.isDisabled ?? false,
     toolkit: { slug: a.toolkit },
     auth_config: { id: `ac_${a.toolkit}`, auth_scheme: 'OAUTH2', is_composio_managed: true, is_disabled: false },
@@ -347,4 +354,234 @@ if (require.main === module) {
     fake.setAccounts(demoAccounts(userId));
     console.log(`Fake Composio on ${fake.url} (x-api-key: ${fake.apiKey}, user id: ${userId})`);
   });
+}
+
+// ---- Auth configs, Connect Links with a hosted consent page, signed webhooks -----------------
+
+export interface FakeAuthConfig {
+  id: string;
+  toolkit: string;
+  authScheme: string;
+  composioManaged: boolean;
+  status: 'ENABLED' | 'DISABLED';
+}
+
+export interface FakeLink {
+  token: string;
+  accountId: string;
+  toolkit: string;
+  userId: string;
+  callbackUrl: string | null;
+}
+
+export interface FakeComposio {
+  authConfigs: FakeAuthConfig[];
+  /** Connect Links created and not yet answered on the consent page, by token. */
+  links: Map<string, FakeLink>;
+  /** The email the consent page suggests for the account being connected. */
+  consentEmail: string;
+  /** Where the demo's control page sends signed webhooks (npm run demo sets it). */
+  webhookTarget: { url: string; secret: string } | null;
+  /** Marks an account EXPIRED, as Composio does when a refresh token stops working. */
+  expireAccount(id: string, reason?: string): FakeAccount;
+  /** POSTs a webhook delivery signed the way Composio signs them (Standard Webhooks); override parts to forge one. */
+  sendWebhook(target: string, secret: string, event: object, options?: { id?: string; timestamp?: number; signature?: string }): Promise<{ status: number; body: string }>;
+  resetConnectLinks(): void;
+  /** Internal: the JSON API for auth configs and links. True when it answered. */
+  routeConnectApi(method: string, url: URL, body: string, res: http.ServerResponse): boolean;
+  /** Internal: the hosted consent page a browser is sent to. True when it answered. */
+  routeHostedPage(method: string, url: URL, body: string, res: http.ServerResponse): boolean;
+}
+
+const CONNECT_TOOLKITS = ['gmail', 'googledocs', 'googlesheets', 'googledrive', 'googlecalendar', 'github', 'notion', 'linear'];
+
+export function defaultAuthConfigs(): FakeAuthConfig[] {
+  return CONNECT_TOOLKITS.map((toolkit) => ({ id: `ac_${toolkit}`, toolkit, authScheme: 'OAUTH2', composioManaged: true, status: 'ENABLED' }));
+}
+
+/** A delivery of composio.connected_account.expired for one account, as Composio's docs show it. */
+export function expiredEvent(account: { id: string; toolkit: string }, reason = 'The refresh token was revoked by the provider') {
+  return {
+    id: `evt_${randomBytes(6).toString('hex')}`,
+    type: 'composio.connected_account.expired',
+    metadata: { project_id: 'pr_fake', org_id: 'org_fake' },
+    data: { id: account.id, toolkit: { slug: account.toolkit }, auth_config: { id: `ac_${account.toolkit}`, auth_scheme: 'OAUTH2' }, status: 'EXPIRED', status_reason: reason },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** Signs a delivery: v1,<base64 HMAC-SHA256 of "id.timestamp.body">. */
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  return `v1,${createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+function fakeConnectLinks(self: () => FakeComposio) {
+  let counter = 0;
+  const now = () => new Date().toISOString();
+
+  function json(res: http.ServerResponse, status: number, body: unknown): true {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    return true;
+  }
+  function apiError(res: http.ServerResponse, status: number, message: string, slug: string): true {
+    return json(res, status, { error: { message, status, code: status, slug, request_id: `req_fake_link_${++counter}` } });
+  }
+  function html(res: http.ServerResponse, status: number, title: string, body: string): true {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`);
+    return true;
+  }
+
+  /** npm run demo: a page to expire accounts as Composio would, each followed by its signed webhook. */
+  function demoControls(method: string, url: URL, res: http.ServerResponse): true {
+    const fake = self();
+    const expire = /^\/demo\/expire\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+    if (method === 'POST' && expire) {
+      const account = fake.accounts.find((a) => a.id === expire[1]);
+      if (!account) return html(res, 404, 'No such account', '<h1>No such account</h1><p><a href="/demo">Back</a></p>');
+      fake.expireAccount(account.id);
+      const target = fake.webhookTarget;
+      const sent = target ? fake.sendWebhook(target.url, target.secret, expiredEvent({ id: account.id, toolkit: account.toolkit })) : Promise.resolve(null);
+      void sent.then(
+        () => res.writeHead(303, { location: '/demo' }).end(),
+        (error: Error) => html(res, 502, 'Webhook failed', `<h1>The webhook could not be sent</h1><p>${escapeHtml(error.message)}</p><p><a href="/demo">Back</a></p>`),
+      );
+      return true;
+    }
+    const rows = fake.accounts
+      .map(
+        (a) => `<tr><td>${escapeHtml(a.id)}</td><td>${escapeHtml(a.toolkit)}</td><td>${escapeHtml(a.status ?? 'ACTIVE')}</td><td>${
+          (a.status ?? 'ACTIVE') === 'ACTIVE'
+            ? `<form method="post" action="/demo/expire/${escapeHtml(a.id)}"><button type="submit">Expire ${escapeHtml(a.toolkit)} and send the webhook</button></form>`
+            : ''
+        }</td></tr>`,
+      )
+      .join('');
+    return html(
+      res,
+      200,
+      'Composio stand-in',
+      `<h1>Composio stand-in: connected accounts</h1>
+       <p>${fake.webhookTarget ? `Webhooks go to <code>${escapeHtml(fake.webhookTarget.url)}</code>.` : 'No webhook target is set.'}</p>
+       <table><thead><tr><th scope="col">Account</th><th scope="col">Toolkit</th><th scope="col">Status</th><th scope="col">Action</th></tr></thead><tbody>${rows}</tbody></table>`,
+    );
+  }
+
+  return {
+    authConfigs: defaultAuthConfigs(),
+    links: new Map<string, FakeLink>(),
+    consentEmail: 'ops@example.com',
+    webhookTarget: null as { url: string; secret: string } | null,
+
+    expireAccount(id: string, reason = 'The refresh token was revoked by the provider'): FakeAccount {
+      const account = self().accounts.find((a) => a.id === id);
+      if (!account) throw new Error(`no fake account ${id}`);
+      Object.assign(account, { status: 'EXPIRED', statusReason: reason, updatedAt: now() });
+      return account;
+    },
+
+    async sendWebhook(target: string, secret: string, event: object, options: { id?: string; timestamp?: number; signature?: string } = {}) {
+      const body = JSON.stringify(event);
+      const id = options.id ?? `msg_${randomBytes(8).toString('hex')}`;
+      const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': options.signature ?? signWebhook(secret, id, timestamp, body),
+        },
+        body,
+      });
+      return { status: response.status, body: await response.text() };
+    },
+
+    resetConnectLinks() {
+      const fake = self();
+      fake.authConfigs = defaultAuthConfigs();
+      fake.links.clear();
+      fake.consentEmail = 'ops@example.com';
+    },
+
+    routeConnectApi(method: string, url: URL, body: string, res: http.ServerResponse): boolean {
+      const fake = self();
+      if (method === 'GET' && url.pathname === '/api/v3.1/auth_configs') {
+        const toolkit = url.searchParams.get('toolkit_slug')?.toLowerCase();
+        const items = fake.authConfigs
+          .filter((c) => !toolkit || c.toolkit === toolkit)
+          .map((c) => ({ id: c.id, toolkit: { slug: c.toolkit }, auth_scheme: c.authScheme, is_composio_managed: c.composioManaged, status: c.status }));
+        return json(res, 200, { items, next_cursor: null, total_pages: 1 });
+      }
+      if (method === 'POST' && url.pathname === `${API}/link`) {
+        let request: { auth_config_id?: unknown; user_id?: unknown; callback_url?: unknown };
+        try {
+          request = JSON.parse(body) as typeof request;
+        } catch {
+          return apiError(res, 400, 'Body must be JSON', 'BadRequest');
+        }
+        const config = fake.authConfigs.find((c) => c.id === request.auth_config_id);
+        if (!config) return apiError(res, 404, `Auth config ${String(request.auth_config_id)} not found`, 'AuthConfig_NotFound');
+        if (typeof request.user_id !== 'string' || !request.user_id) return apiError(res, 400, 'user_id is required', 'BadRequest');
+        const token = `lt_${randomBytes(12).toString('hex')}`;
+        const accountId = `ca_link_${randomBytes(6).toString('hex')}`;
+        fake.accounts.push({ id: accountId, userId: request.user_id, toolkit: config.toolkit, status: 'INITIATED', createdAt: now(), updatedAt: now() });
+        fake.links.set(token, { token, accountId, toolkit: config.toolkit, userId: request.user_id, callbackUrl: typeof request.callback_url === 'string' ? request.callback_url : null });
+        return json(res, 201, {
+          connected_account_id: accountId,
+          redirect_url: `${fake.url}/link/${token}`,
+          link_token: token,
+          expires_at: new Date(Date.now() + 10 * 60_000).toISOString(),
+        });
+      }
+      return false;
+    },
+
+    routeHostedPage(method: string, url: URL, body: string, res: http.ServerResponse): boolean {
+      const fake = self();
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204).end();
+        return true;
+      }
+      if (url.pathname === '/demo' || url.pathname.startsWith('/demo/')) return demoControls(method, url, res);
+      const match = /^\/link\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+      if (!match) return false;
+      const link = fake.links.get(match[1]!);
+      if (!link) return html(res, 404, 'Link expired', '<h1>This link has expired</h1><p>Go back to the app and start again.</p>');
+      if (method === 'GET') {
+        return html(
+          res,
+          200,
+          `Connect ${link.toolkit}`,
+          `<h1>Connect ${escapeHtml(link.toolkit)}</h1>
+           <p>Composio (local stand-in) asks you to let user <code>${escapeHtml(link.userId)}</code> use your ${escapeHtml(link.toolkit)} account.</p>
+           <form method="post">
+             <p><label for="email">Account email</label> <input id="email" name="email" value="${escapeHtml(fake.consentEmail)}"></p>
+             <button type="submit" name="decision" value="allow">Allow</button>
+             <button type="submit" name="decision" value="deny">Deny</button>
+           </form>`,
+        );
+      }
+      if (method !== 'POST') return html(res, 405, 'Not allowed', '<h1>Not allowed</h1>');
+      const form = new URLSearchParams(body);
+      const allow = form.get('decision') === 'allow';
+      const account = fake.accounts.find((a) => a.id === link.accountId);
+      if (account) {
+        if (allow) Object.assign(account, { status: 'ACTIVE', statusReason: null, email: form.get('email') || null, updatedAt: now() });
+        else Object.assign(account, { status: 'FAILED', statusReason: 'The person denied access on the consent screen', updatedAt: now() });
+      }
+      fake.links.delete(link.token);
+      if (!link.callbackUrl) return html(res, 200, 'Done', `<h1>${allow ? 'Connected' : 'Not connected'}</h1><p>You can close this page.</p>`);
+      // Like Composio: status and the account id in the query; the app must not trust them.
+      const back = new URL(link.callbackUrl);
+      back.searchParams.set('status', allow ? 'success' : 'failed');
+      back.searchParams.set('connected_account_id', link.accountId);
+      res.writeHead(303, { location: back.toString() }).end();
+      return true;
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -43,7 +43,7 @@ describe('assistants page', () => {
     const { agent } = await signIn(t.app, user);
     const res = await agent.get(`/app/team/${user.teamId}/assistants`).set('Accept', 'application/json');
     expect(res.status).toBe(200);
-    expect(res.body.assistants).toEqual([{ id: assistant.id, name: 'Json Assistant', description: '', integration_count: 0 }]);
+    expect(res.body.assistants).toEqual([{ id: assistant.id, name: 'Json Assistant', description: '', integration_count: 0, needs_attention: 0 }]);
   });
 
   it('refuses a blank name with 400 in words and creates nothing', async () => {

@@ -1,0 +1,61 @@
+import { createAssistant, createUser, decodeEntities, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import { createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+
+let t: TestApp;
+beforeAll(() => {
+  t = makeTestApp();
+});
+afterAll(() => t.close());
+
+async function addIntegration(teamId: number, promptId: number, slug: string, connection: { api?: number | null; oauth2?: number | null }) {
+  await t.db.withOwner((tx) =>
+    tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)', [
+      teamId, promptId, slug, connection.api ?? null, connection.oauth2 ?? null,
+    ]),
+  );
+}
+
+describe('health where people look', () => {
+  it('the Assistants list says how many integrations need attention, per assistant, and links to the page', async () => {
+    const user = await createUser(t.db);
+    const broken = await createAssistant(t.db, user.teamId, 'Broken one');
+    const healthy = await createAssistant(t.db, user.teamId, 'Healthy one');
+    const expired = await createOAuth2Connection(t.db, user.teamId, 'gmail', { status: 'EXPIRED' });
+    const working = await createOAuth2Connection(t.db, user.teamId, 'notion');
+    const key = await createApiKeyConnection(t.db, user.teamId, 'tavily');
+    await addIntegration(user.teamId, broken.id, 'gmail', { oauth2: expired });
+    await addIntegration(user.teamId, broken.id, 'tavily', { api: key });
+    await t.db.withOwner((tx) => tx.query('DELETE FROM api_key_connections WHERE id = $1', [key])); // the assistant keeps the row, without a connection
+    await addIntegration(user.teamId, broken.id, 'calculator', {});
+    await addIntegration(user.teamId, healthy.id, 'notion', { oauth2: working });
+    await addIntegration(user.teamId, healthy.id, 'calculator', {});
+
+    const session = await signIn(t.app, user);
+    const page = decodeEntities((await session.agent.get(`/app/team/${user.teamId}/assistants`)).text);
+    expect(page).toContain(`<a href="/app/team/${user.teamId}/assistant/${broken.id}/integrations">2 integrations need attention<span class="visually-hidden"> on Broken one</span></a>`);
+    expect(page.match(/need(s)? attention/g)).toHaveLength(1);
+    // The nav counts the providers that need a reconnect (Gmail).
+    expect(page).toMatch(/>Integrations<\/a><span class="nav-count">1<span class="visually-hidden"> integration needs a reconnect<\/span><\/span>/);
+  });
+
+  it('shows no nav count when every connection works, and the list stays a constant number of statements', async () => {
+    const user = await createUser(t.db);
+    await createOAuth2Connection(t.db, user.teamId, 'gmail');
+    const session = await signIn(t.app, user);
+    const count = async () => {
+      t.statements.length = 0;
+      const res = await session.agent.get(`/app/team/${user.teamId}/assistants`);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('nav-count');
+      return t.statements.filter((s) => !/session/i.test(s)).length;
+    };
+    const few = await count();
+    const gmailId = await integrationId(t.db, 'gmail');
+    expect(gmailId).toBeGreaterThan(0);
+    for (let i = 0; i < 30; i++) {
+      const a = await createAssistant(t.db, user.teamId);
+      await addIntegration(user.teamId, a.id, 'gmail', {});
+    }
+    expect(await count()).toBe(few);
+  });
+});
