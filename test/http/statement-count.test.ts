@@ -11,7 +11,7 @@ import { startStatementProxy, type StatementProxy } from '../helpers/statement-p
  */
 const PER_REQUEST = {
   session: 1, // load the session; the touch is throttled, so a page seconds after the last one sends none
-  transaction: 3, // BEGIN, set_config (role and acting user), COMMIT
+  transaction: 2, // BEGIN with set_config (role and acting user) in one round trip, then COMMIT
 };
 const PAGE_STATEMENTS = {
   assistantPage: 2, // team; the assistant with the catalog
