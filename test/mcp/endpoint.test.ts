@@ -223,6 +223,18 @@ describe('the MCP endpoint', () => {
     expect((await calls(s)).map((c) => c.reason)).toEqual(['composio_error', 'composio_timeout', 'tool_failed', null]);
   });
 
+  it('serves the web page reader, which refuses loopback addresses with a tool error', async () => {
+    const s = await setUp();
+    await addToAssistant(t.db, s.user.teamId, s.assistant.id, 'web_browser');
+    expect(await toolNames(s)).toContain('WEB_BROWSER_READ_PAGE');
+    const result = await call(s, 'WEB_BROWSER_READ_PAGE', { url: `${server.url}/healthz` });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/127\.0\.0\.1 is a private, loopback, link-local or reserved address/);
+    const missing = await call(s, 'WEB_BROWSER_READ_PAGE', {});
+    expect(textOf(missing)).toMatch(/url must be text/);
+    expect((await calls(s)).map((c) => [c.outcome, c.reason])).toEqual([['error', 'page_refused'], ['error', 'bad_arguments']]);
+  });
+
   it('says so for a tool it does not have', async () => {
     const s = await setUp();
     const result = await call(s, 'NO_SUCH_TOOL');

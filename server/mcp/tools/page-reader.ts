@@ -50,13 +50,15 @@ export async function readPage(rawUrl: string, options: Partial<PageReaderOption
   const opts = { ...defaultPageReaderOptions, ...options };
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   let url = checkUrl(rawUrl, opts, null);
+  let from: URL | null = null;
   for (let hop = 0; ; hop++) {
-    const response = await request(url, opts, deadline);
+    const response = await request(url, opts, deadline, from);
     const location = response.headers.location;
     if (response.statusCode && response.statusCode >= 300 && response.statusCode < 400 && location) {
       response.destroy();
       if (hop >= opts.maxRedirects) throw new PageReadError(`The page redirected more than ${opts.maxRedirects} times; stopped.`);
-      url = checkUrl(new URL(location, url).toString(), opts, url);
+      from = url;
+      url = checkUrl(new URL(location, url).toString(), opts, from);
       continue;
     }
     return readBody(url, response, opts, deadline);
@@ -92,7 +94,7 @@ function hostOf(url: URL): string {
 }
 
 /** One request without following redirects; the connection's lookup checks every resolved address. */
-function request(url: URL, opts: PageReaderOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
+function request(url: URL, opts: PageReaderOptions, signal: AbortSignal, from: URL | null): Promise<http.IncomingMessage> {
   const host = hostOf(url);
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
     opts
@@ -100,7 +102,7 @@ function request(url: URL, opts: PageReaderOptions, signal: AbortSignal): Promis
       .then((addresses) => {
         if (addresses.length === 0) throw new PageReadError(`Could not find the address of ${hostname}.`);
         const refused = addresses.find((a) => !opts.isAllowedAddress(a.address));
-        if (refused) throw refusal(hostname, refused.address, null);
+        if (refused) throw refusal(hostname, refused.address, from);
         if (lookupOptions.all) callback(null, addresses);
         else callback(null, addresses[0]!.address, addresses[0]!.family);
       })
