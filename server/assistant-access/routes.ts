@@ -52,7 +52,7 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
     const form = parse(toolsFormSchema, req.body ?? {});
     const { to, message } = await inAssistant(db, req, async (tx, team, assistant) => ({
-      to: `${assistantPageUrl(team.id, assistant.id)}#tools-${integrationId}`,
+      to: assistantPageUrl(team.id, assistant.id),
       message: await saveToolPermissions(tx, team, assistant, integrationId, form.tools, deps.composio !== null),
     }));
     done(req, res, { to, message });
