@@ -44,7 +44,10 @@ export function inAssistantScope<T>(db: Database, scope: AssistantScope, fn: (tx
 export async function listAssistantTools(deps: McpDeps, caller: Caller): Promise<ToolDefinition[]> {
   let sources = await inAssistantScope(deps.db, caller, (tx) => listToolSources(tx, caller));
   if (await refreshStaleTools(deps, caller, sources)) sources = await inAssistantScope(deps.db, caller, (tx) => listToolSources(tx, caller));
-  return sources.filter((s) => s.connection_problem === null).flatMap((s) => toolsOf(s, deps.composio !== null).filter((t) => t.allowed));
+  return sources
+    .filter((s) => s.connection_problem === null)
+    .flatMap((s) => toolsOf(s, deps.composio !== null).filter((t) => t.allowed))
+    .map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
 }
 
 /** Fetches the added integrations' tool lists that are missing or older than a day; true when any arrived. */

@@ -104,6 +104,7 @@ describe('the MCP endpoint', () => {
     await client.close();
     expect(tools.map((tool) => tool.name).sort()).toEqual(['CALCULATOR_EVALUATE', 'GMAIL_FETCH_EMAILS', 'GMAIL_SEND_EMAIL']);
     const send = tools.find((tool) => tool.name === 'GMAIL_SEND_EMAIL')!;
+    expect(Object.keys(send).sort()).toEqual(['description', 'inputSchema', 'name']);
     expect(send.inputSchema).toMatchObject({ type: 'object', required: ['recipient_email', 'body'] });
     const listings = fake.requests.filter((r) => r.path === '/api/v3.1/tools');
     expect(listings.map((r) => r.query.toolkit_slug)).toEqual(['gmail']);
