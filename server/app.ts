@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Bearer tokens only: mounted before sessions and CSRF, which do not apply to it (docs/decisions/011).
-  app.use('/mcp', mcpRoutes({ ...deps, encryptionKey: config.encryptionKey, defaultComposioUserId: config.composio.defaultUserId, rateLimitPerMinute: config.mcpRateLimit }));
+  app.use('/mcp', mcpRoutes({ ...deps, encryptionKey: config.encryptionKey, rateLimitPerMinute: config.mcpRateLimit }));
 
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));

@@ -100,7 +100,7 @@ export interface ToolBinding {
   connection_problem: string | null;
   secret_encrypted: string | null;
   composio_account_id: string | null;
-  composio_user_id: string | null;
+  composio_user_id: string;
 }
 
 /**

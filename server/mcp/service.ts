@@ -12,7 +12,6 @@ export interface McpDeps {
   composio: ComposioGateway | null;
   logger: Logger;
   encryptionKey: Buffer;
-  defaultComposioUserId: string;
   builtin?: BuiltinDeps;
 }
 
@@ -125,7 +124,7 @@ async function runTool(deps: McpDeps, caller: Caller, name: string, args: Record
 
 /** As the team's Composio user, with the chosen account or, for an API key, the key as custom auth. */
 async function runComposioTool(deps: McpDeps, composio: ComposioGateway, binding: ToolBinding, name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
-  const execution: ComposioExecution = { userId: composioUserIdOf(binding, deps.defaultComposioUserId), arguments: args, version: binding.tool_version };
+  const execution: ComposioExecution = { userId: composioUserIdOf(binding), arguments: args, version: binding.tool_version };
   let secret: string | null = null;
   if (binding.composio_account_id) {
     execution.connectedAccountId = binding.composio_account_id;
