@@ -103,7 +103,7 @@ CREATE TABLE mcp_tool_calls (
   duration_ms integer NOT NULL CHECK (duration_ms >= 0),
   created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX mcp_tool_calls_prompt_idx ON mcp_tool_calls (team_id, prompt_id, created_at DESC, id DESC);
+CREATE INDEX mcp_tool_calls_prompt_idx ON mcp_tool_calls (team_id, prompt_id, id DESC);
 
 /**
  * The one way in for a bearer token: its hash gives the token's team and assistant. SECURITY DEFINER

@@ -70,12 +70,12 @@ export interface CallRow {
   created_at: Date;
 }
 
-/** The most recent calls, older than `beforeId` when given; one more than `limit` tells whether there are more. */
+/** The most recent calls (ids grow with time), older than `beforeId` when given; one more than `limit` tells whether there are more. */
 export function listCalls(tx: Tx, teamId: number, promptId: number, limit: number, beforeId: number | null) {
   return tx.query<CallRow & Record<string, unknown>>(
     `SELECT id, token_name, tool, outcome, reason, duration_ms, created_at FROM mcp_tool_calls
       WHERE team_id = $1 AND prompt_id = $2 AND ($4::bigint IS NULL OR id < $4)
-      ORDER BY created_at DESC, id DESC LIMIT $3`,
+      ORDER BY id DESC LIMIT $3`,
     [teamId, promptId, limit + 1, beforeId],
   );
 }
