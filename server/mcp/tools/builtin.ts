@@ -42,7 +42,7 @@ const BUILTIN_TOOLS: BuiltinTool[] = [
       const parsed = calculatorArgs.safeParse(args);
       if (!parsed.success) return { ok: false, text: parsed.error.issues[0]!.message, reason: 'bad_arguments' };
       try {
-        return { ok: true, text: calculate(parsed.data.expression) };
+        return { ok: true, text: await calculate(parsed.data.expression) };
       } catch (error) {
         if (error instanceof CalculatorError) return { ok: false, text: error.message, reason: 'bad_arguments' };
         throw error;
