@@ -98,6 +98,8 @@ function rawPost(endpoint: string, headers: Record<string, string>, body: unknow
 describe('the MCP endpoint', () => {
   it('initializes and lists the tools of the added integrations, fetched from Composio once and then cached', async () => {
     const s = await setUp();
+    // The cache is shared by every test file: make Gmail's definitions old, whatever ran before.
+    await t.db.withOwner((tx) => tx.query("UPDATE composio_toolkit_fetches SET fetched_at = now() - interval '2 days' WHERE toolkit = 'gmail'"));
     const client = await mcpClient(s.endpoint, s.token);
     expect(client.getServerVersion()?.name).toBe('switchboard');
     const tools = (await client.listTools()).tools;

@@ -111,7 +111,16 @@ describe('statements per tools/list', () => {
   it('do not grow with the number of added integrations', async () => {
     const s = await setUp();
     await addToAssistant(t.db, s.user.teamId, s.assistant.id, 'calculator');
-    const listOnce = async () => {
+    // One tools/list with the cache fresh (another test file may age the shared cache meanwhile:
+    // a listing that had to fetch from Composio is repeated).
+    const listOnce = async (): Promise<{ statements: number; tools: number }> => {
+      for (let attempt = 1; ; attempt++) {
+        const fetches = fake.requests.length;
+        const measured = await measure();
+        if (fake.requests.length === fetches || attempt === 3) return measured;
+      }
+    };
+    const measure = async () => {
       const before = t.statements.length;
       const res = await fetch(s.endpoint, {
         method: 'POST',
