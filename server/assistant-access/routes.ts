@@ -3,10 +3,9 @@ import type { Database, Tx } from '../db';
 import type { ConnectionDeps } from '../connections/routes';
 import type { Logger } from '../logger';
 import { loadAssistant, type Assistant } from '../assistant-integrations/service';
-import { flash } from '../http/flash';
 import { idParam } from '../http/ids';
 import { wantsJson } from '../http/negotiate';
-import { done } from '../http/respond';
+import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { withTeam, type TeamContext } from '../teams/context';
 import { refreshToolkits } from '../mcp/tool-cache';
@@ -45,7 +44,7 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
       to: assistantPageUrl(team.id, assistant.id),
       result: await revokeAssistantToken(tx, team, assistant, tokenId),
     }));
-    done(req, res, { to, kind: result.revoked ? 'success' : 'info', message: result.message, json: { revoked: result.revoked } });
+    await done(req, res, { to, kind: result.revoked ? 'success' : 'info', message: result.message, json: { revoked: result.revoked } });
   });
 
   router.post('/tools/:integrationId', async (req, res) => {
@@ -55,7 +54,7 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
       to: assistantPageUrl(team.id, assistant.id),
       message: await saveToolPermissions(tx, team, assistant, integrationId, form.tools, deps.composio !== null),
     }));
-    done(req, res, { to, message });
+    await done(req, res, { to, message });
   });
 
   router.post('/tools-refresh', async (req, res) => {
@@ -71,8 +70,7 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
         ? `Could not fetch every tool list from Composio (${failed.map((f) => `${f.toolkit}: ${f.reason}`).join('; ')}). The lists fetched before are kept.`
         : `Fetched the tool lists of ${refreshed.length} ${refreshed.length === 1 ? 'integration' : 'integrations'} from Composio.`;
     if (wantsJson(req)) return void res.status(failed.length ? 502 : 200).json({ success: failed.length === 0, message, refreshed, failed: failed.map((f) => f.toolkit) });
-    flash(req, failed.length || !deps.composio ? 'error' : 'success', message);
-    res.redirect(303, to);
+    await redirectWithFlash(req, res, to, failed.length || !deps.composio ? 'error' : 'success', message);
   });
 
   router.get('/calls', async (req, res) => {
