@@ -1,8 +1,8 @@
 /**
  * npm run demo: Switchboard on the embedded database together with the fake Composio from
- * test/fakes, loaded with sample connected accounts, so Sync, Connect and Reconnect work without
- * a Composio account, and expiry arrives by a signed webhook from the stand-in's control page.
- * The pages say that the accounts are demo data.
+ * test/fakes, loaded with sample connected accounts and tools, so Sync, Connect, Reconnect and MCP
+ * clients work without a Composio account, and expiry arrives by a signed webhook from the
+ * stand-in's control page. The pages say that the accounts are demo data.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -26,8 +26,9 @@ async function main(): Promise<void> {
     DEMO_MODE: '1',
     DATA_DIR: process.env.DATA_DIR ?? path.resolve('data', 'demo'),
   });
-  console.log(`Demo: a stand-in for Composio is serving sample accounts at ${fake.url}.`);
+  console.log(`Demo: a stand-in for Composio is serving sample accounts and tools at ${fake.url}.`);
   console.log(`Demo: expire an account (Composio then sends a signed webhook) at ${fake.url}/demo`);
+  console.log('MCP: create a token on an assistant\'s page; the endpoint is /mcp/assistants/<id> (see README).');
   // The app's own entry point, reading the environment set above.
   require('../server/index');
 }

@@ -23,6 +23,8 @@ import { setUpRequestLogging } from './http/request-log';
 import { setUpSecurityHeaders } from './http/security';
 import { setUpSession } from './http/session';
 import { setUpViewHelpers } from './http/view-helpers';
+import { mcpRoutes } from './mcp/routes';
+import { assistantAccessRoutes } from './assistant-access/routes';
 
 export interface AppDeps {
   config: Config;
@@ -58,6 +60,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Before the body parsers, session and CSRF: it reads its own raw body and is signed instead.
   app.use(composioWebhookRoutes(deps));
 
+  // Bearer tokens only: mounted before sessions and CSRF, which do not apply to it (docs/decisions/011).
+  app.use('/mcp', mcpRoutes({ ...deps, encryptionKey: config.encryptionKey, rateLimitPerMinute: config.mcpRateLimit }));
+
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(requireReadableBody);
@@ -73,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authRoutes(db));
   app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
   app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(deps));
+  app.use('/app/team/:teamId/assistant/:promptId/mcp', requireUser, assistantAccessRoutes(deps));
   app.use('/app/team/:teamId/integrations', requireUser, connectionRoutes(deps));
   app.use('/api/teams/:teamId/integrations', requireUser, connectionApiRoutes(deps));
   app.use('/app/team/:teamId/connect', requireUser, connectRoutes(deps));

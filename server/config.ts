@@ -49,6 +49,12 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   DEMO_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
   DEV_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
+  MCP_RATE_LIMIT: z.coerce
+    .number({ message: 'must be a number of tool calls a minute' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100_000, 'must be at most 100000')
+    .default(60),
 });
 
 export interface Config {
@@ -78,6 +84,8 @@ export interface Config {
   demoMode: boolean;
   /** `npm run dev`: templates and static files are re-read on every request and not cached. */
   devMode: boolean;
+  /** MCP tools/call messages per assistant token per minute. */
+  mcpRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     demoMode: e.DEMO_MODE === '1' || e.DEMO_MODE === 'true',
     devMode: e.DEV_MODE === '1' || e.DEV_MODE === 'true',
+    mcpRateLimit: e.MCP_RATE_LIMIT,
   };
 }
 

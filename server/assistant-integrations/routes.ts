@@ -2,6 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
 import { retryOnceOnConflict } from '../db/retry';
 import { composioLocals, runSync, type ConnectionDeps } from '../connections/routes';
+import { accessUrl, mcpUrl } from '../assistant-access/routes';
+import { loadAccessPanel } from '../assistant-access/service';
 import { HttpError } from '../http/errors';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
@@ -46,12 +48,16 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   router.get('/', async (req, res) => {
     const { q } = parse(filterSchema, req.query);
     const json = wantsJson(req);
-    const { team, assistant, integrations } = await inTeam(db, req, async (tx, team) => ({
-      team,
-      ...(await loadIntegrationsPage(tx, team, promptIdOf(req), { withConnections: json })),
-    }));
+    const { team, assistant, integrations, access } = await inTeam(db, req, async (tx, team) => {
+      const page = await loadIntegrationsPage(tx, team, promptIdOf(req), { withConnections: json });
+      // The MCP sections (tokens, tool permissions, calls) are on the HTML page only.
+      return { team, ...page, access: json ? null : await loadAccessPanel(tx, team, page.assistant.id, deps.composio !== null) };
+    });
     if (json) return res.json({ assistant, integrations: integrations.map(integrationJson) });
     res.render('assistant-integrations/page', {
+      access,
+      accessUrl: accessUrl(team.id, assistant.id),
+      mcpUrl: mcpUrl(req, assistant.id),
       title: `${assistant.name} · Integrations`,
       team,
       assistant,

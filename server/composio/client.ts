@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { type ComposioAccount, ComposioError, type ComposioGateway, ComposioWebhookRejected, type ComposioAccountDetail, type ComposioAuthConfig } from './types';
+import {
+  type ComposioAccount,
+  type ComposioAccountDetail,
+  type ComposioAuthConfig,
+  ComposioError,
+  type ComposioGateway,
+  type ComposioTool,
+  ComposioWebhookRejected,
+} from './types';
 
 export interface ComposioGatewayOptions {
   apiKey: string;
@@ -15,6 +23,8 @@ export interface ComposioGatewayOptions {
   retryDelayMs?: number;
   /** Guard against a server that hands out cursors forever. */
   maxPages?: number;
+  /** Deadline of one tool execution (tools can be slower than listings); it is never retried. */
+  executeTimeoutMs?: number;
   logger?: { warn(obj: object, msg: string): void };
 }
 
@@ -35,6 +45,16 @@ const accountSchema = z.object({
 });
 const pageSchema = z.object({ items: z.array(accountSchema), next_cursor: z.string().nullish() });
 
+const toolSchema = z.object({
+  slug: z.string().min(1),
+  name: z.string().nullish(),
+  description: z.string().nullish(),
+  input_parameters: z.record(z.string(), z.unknown()).nullish(),
+  version: z.string().nullish(),
+});
+const toolPageSchema = z.object({ items: z.array(toolSchema), next_cursor: z.string().nullish() });
+const executeSchema = z.object({ data: z.unknown(), successful: z.boolean(), error: z.string().nullish() });
+
 export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGateway {
   if (!opts.apiKey) throw new Error('createComposioGateway needs a Composio API key');
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -42,10 +62,16 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
   const retryDelayMs = opts.retryDelayMs ?? 500;
   const maxPages = opts.maxPages ?? 1000;
+  const executeTimeoutMs = opts.executeTimeoutMs ?? 30_000;
   const baseURL = opts.baseURL ?? PRODUCTION_URL;
   let sdk: Promise<Sdk> | null = null;
 
-  async function call<T>(operation: string, request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>, retryConflicts: boolean): Promise<T> {
+  async function call<T>(
+    operation: string,
+    request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>,
+    retryConflicts: boolean,
+    limits: { retries: number; timeoutMs: number } = { retries: maxRetries, timeoutMs },
+  ): Promise<T> {
     sdk ??= loadSdk(opts.apiKey, baseURL, timeoutMs);
     const { client, APIConnectionError, APIConnectionTimeoutError, APIError } = await sdk;
 
@@ -63,7 +89,7 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
     function toComposioError(err: unknown): ComposioError {
       if (err instanceof ComposioError) return err;
       if (err instanceof APIConnectionTimeoutError) {
-        return new ComposioError(`Composio did not answer within ${seconds(timeoutMs)}`, null, 'timeout');
+        return new ComposioError(`Composio did not answer within ${seconds(limits.timeoutMs)}`, null, 'timeout');
       }
       if (err instanceof APIConnectionError) {
         return new ComposioError(`Could not reach Composio at ${new URL(baseURL).host}`, null, 'network');
@@ -81,14 +107,14 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
     }
 
     for (let attempt = 1; ; attempt++) {
-      const signal = AbortSignal.timeout(timeoutMs);
+      const signal = AbortSignal.timeout(limits.timeoutMs);
       try {
         return await request(client, signal);
       } catch (err) {
         // Our own deadline also covers a body that stalls after the headers arrived.
         const cause = signal.aborted ? new APIConnectionTimeoutError() : err;
         const failure = toComposioError(cause);
-        const waitMs = attempt > maxRetries ? null : retryWait(cause, attempt);
+        const waitMs = attempt > limits.retries ? null : retryWait(cause, attempt);
         if (waitMs === null || waitMs > maxRetryAfterMs) throw failure;
         opts.logger?.warn({ operation, attempt, status: failure.status, waitMs, reason: failure.message }, 'Composio call failed, retrying');
         await sleep(waitMs);
@@ -136,6 +162,56 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
     },
 
     ...connectLinkCalls(call, () => (sdk ??= loadSdk(opts.apiKey, baseURL, timeoutMs)), opts.logger),
+
+    async listTools(toolkit) {
+      const tools = new Map<string, ComposioTool>();
+      const seenCursors = new Set<string>();
+      let cursor: string | null = null;
+      for (let page = 1; page <= maxPages; page++) {
+        const query = { toolkit_slug: toolkit, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+        const body: unknown = await call('list tools', (client, signal) => client.tools.list(query, { signal }), true);
+        const parsed = toolPageSchema.safeParse(body);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+          opts.logger?.warn({ issues, toolkit }, 'Composio tool list did not have the expected shape');
+          throw unreadable();
+        }
+        for (const item of parsed.data.items) tools.set(item.slug, toTool(item));
+        cursor = parsed.data.next_cursor || null;
+        if (!cursor) return [...tools.values()];
+        if (seenCursors.has(cursor)) throw new ComposioError('Composio returned the same page twice while listing tools', null, 'pagination');
+        seenCursors.add(cursor);
+      }
+      throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing tools`, null, 'pagination');
+    },
+
+    async executeTool(slug, execution) {
+      const body = {
+        user_id: execution.userId,
+        arguments: execution.arguments,
+        ...(execution.connectedAccountId ? { connected_account_id: execution.connectedAccountId } : {}),
+        ...(execution.customAuth ? { custom_auth_params: execution.customAuth } : {}),
+        ...(execution.version ? { version: execution.version } : {}),
+      };
+      const answer: unknown = await call('execute tool', (client, signal) => client.tools.execute(slug, body, { signal }), false, {
+        retries: 0,
+        timeoutMs: executeTimeoutMs,
+      });
+      const parsed = executeSchema.safeParse(answer);
+      if (!parsed.success) throw unreadable();
+      return { successful: parsed.data.successful, data: parsed.data.data ?? null, error: parsed.data.error ?? null };
+    },
+  };
+}
+
+function toTool(item: z.infer<typeof toolSchema>): ComposioTool {
+  const schema = item.input_parameters ?? {};
+  return {
+    slug: item.slug,
+    name: nonEmpty(item.name) ?? item.slug,
+    description: nonEmpty(item.description) ?? '',
+    inputSchema: { type: 'object', ...schema },
+    version: nonEmpty(item.version),
   };
 }
 

@@ -20,11 +20,45 @@ export interface ComposioAccount {
   updatedAt: Date;
 }
 
+/** One tool of a toolkit, as Composio describes it. */
+export interface ComposioTool {
+  /** e.g. "GMAIL_SEND_EMAIL": unique across Composio. */
+  slug: string;
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments. */
+  inputSchema: Record<string, unknown>;
+  /** The version the definition belongs to; execution asks for the same one. */
+  version: string | null;
+}
+
+export interface ComposioExecution {
+  /** The team's Composio user id. */
+  userId: string;
+  /** The OAuth2 connected account to act as; absent when an API key is passed instead. */
+  connectedAccountId?: string;
+  /** Credentials we hold (an API key), sent as Composio's custom_auth_params. */
+  customAuth?: { parameters: { name: string; in: 'header' | 'query'; value: string }[] };
+  arguments: Record<string, unknown>;
+  version?: string | null;
+}
+
+/** Composio's answer to an execution: `successful: false` carries the tool's own error. */
+export interface ComposioToolResult {
+  successful: boolean;
+  data: unknown;
+  error: string | null;
+}
+
 export interface ComposioGateway {
   /** Every connected account of one Composio user id, all pages followed. */
   listAccounts(composioUserId: string): Promise<ComposioAccount[]>;
   /** Deletes one connected account in Composio and revokes its upstream tokens. */
   revokeAccount(accountId: string): Promise<void>;
+  /** Every tool of one toolkit, all pages followed. */
+  listTools(toolkit: string): Promise<ComposioTool[]>;
+  /** Runs one tool once: never retried, because a tool may send an email or file an issue. */
+  executeTool(slug: string, execution: ComposioExecution): Promise<ComposioToolResult>;
 }
 
 /** A Composio call that failed: HTTP status when there was one, and Composio's own message. */

@@ -14,7 +14,11 @@ function migrateCli(env: Record<string, string>) {
   return run(TSX, ['server/db/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
 }
 
-const EXPECTED_TABLES = ['api_key_connections', 'audit_events', 'connect_states', 'encryption_key_check', 'integrations', 'login_throttle', 'oauth2_connections', 'prompt_integration', 'prompts', 'session', 'team_users', 'teams', 'users', 'webhook_deliveries'];
+const EXPECTED_TABLES = [
+  'api_key_connections', 'assistant_tokens', 'audit_events', 'composio_toolkit_fetches', 'composio_tools', 'connect_states', 'encryption_key_check',
+  'integrations', 'login_throttle', 'mcp_tool_calls', 'oauth2_connections', 'prompt_integration', 'prompts', 'session', 'team_users', 'teams', 'users',
+  'webhook_deliveries',
+];
 
 describe('migrations', () => {
   it('migrate from an empty embedded database, then again with nothing to do', async () => {
@@ -51,7 +55,10 @@ describe('migrations', () => {
       await client.end();
       expect(tables.rows.map((r) => r.tablename)).toEqual(EXPECTED_TABLES);
       const withRls = tables.rows.filter((r) => r.rowsecurity).map((r) => r.tablename);
-      expect(withRls).toEqual(['api_key_connections', 'audit_events', 'connect_states', 'oauth2_connections', 'prompt_integration', 'prompts', 'team_users', 'teams', 'users']);
+      expect(withRls).toEqual([
+        'api_key_connections', 'assistant_tokens', 'audit_events', 'connect_states', 'mcp_tool_calls', 'oauth2_connections', 'prompt_integration',
+        'prompts', 'team_users', 'teams', 'users',
+      ]);
       expect(catalog.rows.map((r) => r.slug)).toEqual(expect.arrayContaining(['gmail', 'googledocs', 'googlesheets', 'google_drive', 'googlecalendar', 'github', 'notion', 'linear']));
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

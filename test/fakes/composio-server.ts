@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A fake Composio API speaking the v3.1 wire format (as Composio's docs and the SDK describe it), for tests
- * and the local demo. Only the connected-accounts endpoints Switchboard uses are served.
+ * and the local demo. The connected-accounts and tools endpoints Switchboard uses are served.
  * Run it alone with `tsx test/fakes/composio-server.ts [port] [userId]`.
  */
 export interface FakeAccount {
@@ -32,6 +32,29 @@ export interface FakeFailure {
   slug?: string;
 }
 
+/** A tool of a toolkit; `result` builds the `data` of a successful execution from its arguments. */
+export interface FakeTool {
+  slug: string;
+  toolkit: string;
+  name: string;
+  description: string;
+  inputParameters: Record<string, unknown>;
+  version?: string;
+  result?: (args: Record<string, unknown>) => Record<string, unknown>;
+  /** Executions answer { successful: false, error } with this message. */
+  failsWith?: string;
+}
+
+/** One POST /tools/execute/{slug} as Composio received it. */
+export interface FakeExecution {
+  slug: string;
+  userId: string | null;
+  connectedAccountId: string | null;
+  customAuthParams: { parameters?: { name: string; in: string; value: string }[] } | null;
+  arguments: Record<string, unknown>;
+  version: string | null;
+}
+
 export interface LoggedRequest {
   method: string;
   path: string;
@@ -45,11 +68,15 @@ export interface FakeComposio {
   url: string;
   apiKey: string;
   accounts: FakeAccount[];
+  /** Starts as demoTools(); reset() brings them back. */
+  tools: FakeTool[];
+  executions: FakeExecution[];
   requests: LoggedRequest[];
   /** Ids deleted with revoke_on_delete=true or revoked via POST .../revoke. */
   revokedIds: string[];
   deletedIds: string[];
   setAccounts(list: FakeAccount[]): void;
+  setTools(list: FakeTool[]): void;
   /** The next n API requests fail with this error. */
   failNext(n: number, failure: FakeFailure): void;
   failAlways(failure: FakeFailure): void;
@@ -66,6 +93,7 @@ export interface FakeComposio {
 }
 
 const API = '/api/v3.1/connected_accounts';
+const TOOLS_API = '/api/v3.1/tools';
 const DEFAULT_API_KEY = 'fake-composio-key';
 
 export async function startFakeComposio(opts: { port?: number; apiKey?: string } = {}): Promise<FakeComposio> {
@@ -84,11 +112,16 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     url: '',
     apiKey,
     accounts: [],
+    tools: demoTools(),
+    executions: [],
     requests: [],
     revokedIds: [],
     deletedIds: [],
     setAccounts(list) {
       fake.accounts = [...list];
+    },
+    setTools(list) {
+      fake.tools = [...list];
     },
     failNext(n, failure) {
       failures = { remaining: n, failure };
@@ -120,6 +153,8 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     },
     reset() {
       fake.accounts = [];
+      fake.tools = demoTools();
+      fake.executions.length = 0;
       fake.requests.length = 0;
       fake.revokedIds.length = 0;
       fake.deletedIds.length = 0;
@@ -184,10 +219,75 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     });
   }
 
+  function listTools(query: URLSearchParams, res: http.ServerResponse): void {
+    if (malformed) return sendMalformed(res, malformed);
+    const toolkits = csv(query.get('toolkit_slug')).map((slug) => slug.toLowerCase());
+    const slugs = csv(query.get('tool_slugs'));
+    const limit = clamp(Number(query.get('limit') ?? 20), 1, 1000);
+    const offset = decodeCursor(query.get('cursor'));
+    if (offset === null) return sendError(res, 400, 'Invalid cursor', { slug: 'Tool_InvalidCursor' });
+    const matching = fake.tools
+      .filter((t) => toolkits.length === 0 || toolkits.includes(t.toolkit))
+      .filter((t) => slugs.length === 0 || slugs.includes(t.slug));
+    const hasMore = offset + limit < matching.length;
+    sendJson(res, {
+      items: matching.slice(offset, offset + limit).map(toolToWire),
+      next_cursor: hasMore ? encodeCursor(offset + limit) : null,
+      total_pages: Math.max(1, Math.ceil(matching.length / limit)),
+      current_page: Math.floor(offset / limit) + 1,
+      total_items: matching.length,
+    });
+  }
+
+  /** POST /tools/execute/{slug}: as the connected account (which must belong to user_id), or with custom auth. */
+  function executeTool(slug: string, body: string, res: http.ServerResponse): void {
+    const tool = fake.tools.find((t) => t.slug === slug);
+    if (!tool) return sendError(res, 404, `Tool ${slug} not found`, { code: 1400, slug: 'Tool_NotFound' });
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return sendError(res, 400, 'Body must be JSON');
+    }
+    const args = isObject(request.arguments) ? request.arguments : {};
+    const execution: FakeExecution = {
+      slug,
+      userId: typeof request.user_id === 'string' ? request.user_id : null,
+      connectedAccountId: typeof request.connected_account_id === 'string' ? request.connected_account_id : null,
+      customAuthParams: isObject(request.custom_auth_params) ? (request.custom_auth_params as FakeExecution['customAuthParams']) : null,
+      arguments: args,
+      version: typeof request.version === 'string' ? request.version : null,
+    };
+    fake.executions.push(execution);
+    if (execution.connectedAccountId) {
+      const account = fake.accounts.find((a) => a.id === execution.connectedAccountId);
+      if (!account || account.userId !== execution.userId) {
+        return sendError(res, 404, `Connected account ${execution.connectedAccountId} not found for this user`, { code: 1806, slug: 'ConnectedAccount_NotFound' });
+      }
+      if (account.toolkit !== tool.toolkit) return sendError(res, 400, `Connected account ${account.id} is not a ${tool.toolkit} account`);
+      if ((account.status ?? 'ACTIVE') !== 'ACTIVE' || account.isDisabled) {
+        return sendError(res, 400, `Connected account ${account.id} is not active`, { slug: 'ConnectedAccount_Inactive' });
+      }
+    } else if (!execution.customAuthParams?.parameters?.length) {
+      return sendError(res, 400, 'A connected account or custom auth parameters are required', { slug: 'Tool_NoAuth' });
+    }
+    if (tool.failsWith) return sendJson(res, { data: {}, successful: false, error: tool.failsWith, log_id: `log_fake_${++requestCounter}` });
+    const data = tool.result ? tool.result(args) : { tool: slug, arguments: args };
+    sendJson(res, { data, successful: true, error: null, log_id: `log_fake_${++requestCounter}` });
+  }
+
   function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: string): void {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === API) return listAccounts(url.searchParams, res);
     if (fake.routeConnectApi(method, url, body, res)) return;
+    if (method === 'GET' && url.pathname === TOOLS_API) return listTools(url.searchParams, res);
+    const execute = /^\/api\/v3\.1\/tools\/execute\/([^/]+)$/.exec(url.pathname);
+    if (method === 'POST' && execute) return executeTool(decodeURIComponent(execute[1]!), body, res);
+    const oneTool = /^\/api\/v3\.1\/tools\/([^/]+)$/.exec(url.pathname);
+    if (method === 'GET' && oneTool) {
+      const tool = fake.tools.find((t) => t.slug === decodeURIComponent(oneTool[1]!));
+      return tool ? sendJson(res, toolToWire(tool)) : sendError(res, 404, `Tool ${oneTool[1]} not found`, { code: 1400, slug: 'Tool_NotFound' });
+    }
 
     const match = /^\/api\/v3\.1\/connected_accounts\/([^/]+)(\/revoke|\/status)?$/.exec(url.pathname);
     if (!match) return sendError(res, 404, `Cannot ${method} ${url.pathname}`, { slug: 'NotFound' });
@@ -282,6 +382,75 @@ function toWire(a: FakeAccount) {
     created_at: createdAt,
     updated_at: a.updatedAt ?? createdAt,
   };
+}
+
+/** A tool as GET /api/v3.1/tools lists it. */
+function toolToWire(t: FakeTool) {
+  const version = t.version ?? '20260101_00';
+  return {
+    slug: t.slug,
+    name: t.name,
+    description: t.description,
+    human_description: t.description,
+    input_parameters: t.inputParameters,
+    output_parameters: { type: 'object', properties: { data: { type: 'object' } } },
+    available_versions: [version],
+    version,
+    deprecated: { available_versions: [version], displayName: t.name, is_deprecated: false, toolkit: { logo: '' }, version },
+    is_deprecated: false,
+    no_auth: false,
+    scope_requirements: null,
+    scopes: [],
+    tags: [],
+    toolkit: { slug: t.toolkit, name: t.toolkit, logo: '' },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const stringParam = (description: string) => ({ type: 'string', description });
+
+/** Tools of the demo's toolkits: a read and a write where the toolkit has both. */
+export function demoTools(): FakeTool[] {
+  return [
+    {
+      slug: 'GMAIL_FETCH_EMAILS', toolkit: 'gmail', name: 'Fetch emails', description: 'Lists recent emails in the mailbox.',
+      inputParameters: { type: 'object', properties: { query: stringParam('Gmail search, e.g. "is:unread"'), max_results: { type: 'integer', default: 10 } } },
+      result: () => ({ messages: [{ id: 'msg_1', from: 'ana@example.com', subject: 'Quarterly numbers' }, { id: 'msg_2', from: 'ben@example.com', subject: 'Lunch on Friday?' }] }),
+    },
+    {
+      slug: 'GMAIL_SEND_EMAIL', toolkit: 'gmail', name: 'Send email', description: 'Sends an email from the connected account.',
+      inputParameters: { type: 'object', properties: { recipient_email: stringParam('To'), subject: stringParam('Subject'), body: stringParam('Body') }, required: ['recipient_email', 'body'] },
+      result: (args) => ({ id: 'msg_sent_1', to: args.recipient_email ?? null, status: 'sent' }),
+    },
+    {
+      slug: 'GITHUB_LIST_ISSUES', toolkit: 'github', name: 'List issues', description: 'Lists the open issues of a repository.',
+      inputParameters: { type: 'object', properties: { owner: stringParam('Owner'), repo: stringParam('Repository') }, required: ['owner', 'repo'] },
+      result: (args) => ({ repository: `${String(args.owner)}/${String(args.repo)}`, issues: [{ number: 12, title: 'Login page is slow' }] }),
+    },
+    {
+      slug: 'GITHUB_CREATE_ISSUE', toolkit: 'github', name: 'Create issue', description: 'Opens an issue in a repository.',
+      inputParameters: { type: 'object', properties: { owner: stringParam('Owner'), repo: stringParam('Repository'), title: stringParam('Title') }, required: ['owner', 'repo', 'title'] },
+      result: (args) => ({ number: 13, title: args.title ?? null }),
+    },
+    {
+      slug: 'GOOGLEDRIVE_FIND_FILE', toolkit: 'googledrive', name: 'Find file', description: 'Finds files by name.',
+      inputParameters: { type: 'object', properties: { name: stringParam('Part of the file name') } },
+      result: () => ({ files: [{ id: 'file_1', name: 'Pipeline.xlsx' }] }),
+    },
+    {
+      slug: 'NOTION_SEARCH', toolkit: 'notion', name: 'Search Notion', description: 'Searches pages and databases.',
+      inputParameters: { type: 'object', properties: { query: stringParam('Search text') } },
+      result: () => ({ results: [{ id: 'page_1', title: 'Onboarding' }] }),
+    },
+    {
+      slug: 'TAVILY_SEARCH', toolkit: 'tavily', name: 'Search the web', description: 'Searches the web through Tavily.',
+      inputParameters: { type: 'object', properties: { query: stringParam('What to search for') }, required: ['query'] },
+      result: (args) => ({ query: args.query ?? null, results: [{ title: 'Example result', url: 'https://example.com/' }] }),
+    },
+  ];
 }
 
 function sendMalformed(res: http.ServerResponse, mode: MalformedMode): void {

@@ -14,7 +14,7 @@ const PER_REQUEST = {
   transaction: 2, // BEGIN with set_config (role and acting user) in one round trip, then COMMIT
 };
 const PAGE_STATEMENTS = {
-  assistantPage: 2, // team; the assistant with the catalog
+  assistantPage: 5, // team; the assistant with the catalog; MCP tokens, tool permissions, recent tool calls
   assistantPageJson: 2, // team; the assistant with the catalog, each integration's connections listed
   picker: 2, // team; the assistant with the one integration and its first connections
   teamPage: 4, // team, providers (with used_by), API keys (first 10 per integration), recent activity
