@@ -22,6 +22,8 @@ export interface CatalogRow {
   added_id: number | null;
   /** The connection the added row uses, when it still exists and is usable. */
   current_connection: ConnectionOption | null;
+  /** The OAuth2 account an added row still points at when it is no longer usable, and why. */
+  lost_connection: LostConnection | null;
   /**
    * How many of the team's usable connections of the kinds this integration takes there are,
    * counted up to 2: the page only tells none, one and several apart.
@@ -72,8 +74,33 @@ const CURRENT_CONNECTION = `
         WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1 AND o.integration_id = i.id AND ${USABLE_OAUTH2})
   END`;
 
+export type LostReason = 'disabled' | 'expired' | 'disabled_in_composio' | 'revoked' | 'gone';
+export interface LostConnection {
+  label: string;
+  reason: LostReason;
+  /** Composio's status and its reason, when it gave one (e.g. EXPIRED, "token revoked by the user"). */
+  status: string;
+  detail: string | null;
+}
+
+/**
+ * Why the OAuth2 account an added row (pi) points at cannot be used, most fixable first: a lookup
+ * by id. A deleted API key leaves no row to point at (the page says so).
+ */
+const LOST_CONNECTION = `
+  CASE WHEN pi.oauth2_connection_id IS NOT NULL THEN
+    (SELECT json_build_object('label', ${OAUTH2_LABEL}, 'status', o.composio_status, 'detail', o.composio_status_reason,
+                              'reason', CASE WHEN o.revoked_at IS NOT NULL THEN 'revoked'
+                                             WHEN o.disconnected_at IS NOT NULL THEN 'gone'
+                                             WHEN o.composio_status <> 'ACTIVE' THEN 'expired'
+                                             WHEN o.composio_disabled THEN 'disabled_in_composio'
+                                             ELSE 'disabled' END)
+       FROM oauth2_connections o
+      WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1 AND NOT (${USABLE_OAUTH2}))
+  END`;
+
 const CATALOG_COLUMNS = `i.id, i.slug, i.label, i.icon, i.category, i.description, i.required, i.auth, pi.id AS added_id,
-  ${CURRENT_CONNECTION} AS current_connection`;
+  ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection`;
 
 const CONNECTION_LIST = `
   coalesce((SELECT json_agg(json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) ORDER BY u.kind, lower(u.label), u.id)

@@ -15,6 +15,7 @@ import {
   upsertPromptIntegration,
   upsertPromptIntegrations,
   type CatalogRow,
+  type LostReason,
   type ConnectionKind,
   type ConnectionOption,
 } from './queries';
@@ -29,6 +30,32 @@ export interface IntegrationView extends Pick<CatalogRow, 'id' | 'slug' | 'label
   connectionsToChooseFrom: 'none' | 'one' | 'several';
   /** The connections themselves, where they were loaded (the picker, JSON clients); else null. */
   connections: ConnectionOption[] | null;
+  /** For "Connection lost": which connection it was, why it cannot be used, and the one action that fixes it. */
+  lost: LostView | null;
+}
+
+export interface LostView {
+  /** The account's name; null when the connection is gone (a deleted API key). */
+  connection: string | null;
+  reason: LostReason | 'deleted';
+  detail: string | null;
+  fix: 'enable' | 'reconnect' | 'choose';
+}
+
+const FIX_FOR: Record<LostView['reason'], LostView['fix']> = {
+  disabled: 'enable',
+  expired: 'reconnect',
+  disabled_in_composio: 'reconnect',
+  revoked: 'choose',
+  gone: 'choose',
+  deleted: 'choose',
+};
+
+function lostView(row: CatalogRow): LostView {
+  const lost = row.lost_connection;
+  const reason = lost?.reason ?? 'deleted';
+  const detail = lost ? (lost.detail ?? (lost.reason === 'expired' && lost.status !== 'EXPIRED' ? `Composio reports it ${lost.status.toLowerCase()}` : null)) : null;
+  return { connection: lost?.label ?? null, reason, detail, fix: FIX_FOR[reason] };
 }
 
 export interface Assistant {
@@ -58,6 +85,7 @@ export function toView(row: CatalogRow): IntegrationView {
     status,
     connectionsToChooseFrom: row.connection_count === 0 ? 'none' : row.connection_count === 1 ? 'one' : 'several',
     connections: row.connections,
+    lost: status === 'connection_lost' ? lostView(row) : null,
   };
 }
 
