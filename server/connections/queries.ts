@@ -15,6 +15,8 @@ export interface ProviderRow {
   accounts: number;
   /** The most recent usable account (ACTIVE, not disabled in Composio), else the most recent account. */
   best_status: string | null;
+  /** That account's id: "used by" links to the assistants that use it. */
+  best_id: number | null;
   best_usable: boolean | null;
   identity: string | null;
   connected_at: Date | null;
@@ -41,7 +43,7 @@ export function listProviders(tx: Tx, teamId: number) {
      SELECT i.id AS integration_id, i.slug, i.label, i.icon, i.category, i.description, i.why_needed, i.required,
             i.connect_steps, i.composio_toolkits,
             coalesce(s.accounts, 0)::int AS accounts,
-            b.composio_status AS best_status, b.usable AS best_usable, b.account_identity AS identity,
+            b.id AS best_id, b.composio_status AS best_status, b.usable AS best_usable, b.account_identity AS identity,
             b.connected_at,
             -- A sync skips unchanged rows; every account still present was seen by the team's last sync.
             greatest(b.last_synced_at, (SELECT t.last_synced_at FROM teams t WHERE t.id = $1)) AS last_synced_at,
@@ -54,7 +56,7 @@ export function listProviders(tx: Tx, teamId: number) {
           WHERE o.team_id = $1 AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
        ) s ON true
        LEFT JOIN LATERAL (
-         SELECT o.composio_status, o.account_identity, o.connected_at, o.last_synced_at,
+         SELECT o.id, o.composio_status, o.account_identity, o.connected_at, o.last_synced_at,
                 (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable
            FROM oauth2_connections o
           WHERE o.team_id = $1 AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL

@@ -31,6 +31,7 @@ export interface ProviderView {
   enabled: boolean;
   status: ProviderStatus;
   accountEmail: string | null;
+  accountId: number | null;
   connectedAt: Date | null;
   lastSyncedAt: Date | null;
   usedBy: number;
@@ -56,6 +57,7 @@ export function toProviderView(row: ProviderRow): ProviderView {
     enabled: row.enabled,
     status,
     accountEmail: row.identity,
+    accountId: row.best_id,
     connectedAt: row.connected_at,
     lastSyncedAt: row.last_synced_at,
     usedBy: row.used_by,
