@@ -91,6 +91,27 @@ describe('re-pointing every assistant of a connection', () => {
     expect(await statementsFor(50)).toBe(few);
   });
 
+  it('moves from an OAuth2 account found from its provider row, offering only working accounts', async () => {
+    const { user, session } = await setUp();
+    const old = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'old@acme.test' });
+    const fresh = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'new@acme.test' });
+    const expired = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'gone@acme.test', status: 'EXPIRED' });
+    const disabledHere = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'off@acme.test', enabled: false });
+    const ids = await assistantsUsing(user.teamId, 'gmail', { oauth2: old }, 3);
+    const url = usedBy(user.teamId, 'oauth2', old);
+    const integrations = await session.agent.get(`/app/team/${user.teamId}/integrations`);
+    expect(integrations.text).toContain(`href="${url}">used by 3 assistants`);
+
+    const page = await session.agent.get(url);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`value="oauth2:${fresh}"`);
+    for (const id of [old, expired, disabledHere]) expect(page.text).not.toContain(`value="oauth2:${id}"`);
+
+    const res = await move(session, url, `oauth2:${fresh}`, true);
+    expect(res.body).toEqual({ success: true, moved: 3, message: 'Moved 3 assistants from old@acme.test to new@acme.test.' });
+    for (const id of ids) expect(await connectionOf(id)).toEqual([{ api: null, oauth2: fresh }]);
+  });
+
   it('stays consistent when assistants are switched while their connection is moved: no 5xx, each row on exactly one connection', async () => {
     const { user, session } = await setUp();
     const from = await createApiKeyConnection(t.db, user.teamId, 'tavily', 'From');
