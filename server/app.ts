@@ -10,6 +10,7 @@ import { assistantRoutes } from './assistants/routes';
 import { assistantIntegrationRoutes } from './assistant-integrations/routes';
 import { connectionApiRoutes } from './connections/api-routes';
 import { connectionRoutes } from './connections/routes';
+import { repointRoutes } from './repoint/routes';
 import { setUpStaticFiles } from './http/assets';
 import { connectRoutes } from './connect/routes';
 import { composioWebhookRoutes } from './webhooks/routes';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
   app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(deps));
   app.use('/app/team/:teamId/assistant/:promptId/mcp', requireUser, assistantAccessRoutes(deps));
+  app.use('/app/team/:teamId/integrations/used-by', requireUser, repointRoutes(db));
   app.use('/app/team/:teamId/integrations', requireUser, connectionRoutes(deps));
   app.use('/api/teams/:teamId/integrations', requireUser, connectionApiRoutes(deps));
   app.use('/app/team/:teamId/connect', requireUser, connectRoutes(deps));

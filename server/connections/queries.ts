@@ -15,6 +15,8 @@ export interface ProviderRow {
   accounts: number;
   /** The most recent usable account (ACTIVE, not disabled in Composio), else the most recent account. */
   best_status: string | null;
+  /** The account every using assistant shares, when it is one: "used by" then links to them. */
+  used_account_id: number | null;
   best_usable: boolean | null;
   identity: string | null;
   connected_at: Date | null;
@@ -33,7 +35,8 @@ export function listProviders(tx: Tx, teamId: number) {
   return tx.query<ProviderRow & Record<string, unknown>>(
     `WITH used AS (
        -- One row per assistant and integration (UNIQUE (prompt_id, integration_id)): this counts assistants.
-       SELECT pi.integration_id, count(*) AS used_by
+       SELECT pi.integration_id, count(*) AS used_by,
+              CASE WHEN min(pi.oauth2_connection_id) = max(pi.oauth2_connection_id) THEN min(pi.oauth2_connection_id) END AS used_account_id
          FROM prompt_integration pi
         WHERE pi.team_id = $1 AND pi.oauth2_connection_id IS NOT NULL
         GROUP BY pi.integration_id
@@ -46,7 +49,7 @@ export function listProviders(tx: Tx, teamId: number) {
             -- A sync skips unchanged rows; every account still present was seen by the team's last sync.
             greatest(b.last_synced_at, (SELECT t.last_synced_at FROM teams t WHERE t.id = $1)) AS last_synced_at,
             coalesce(s.enabled, true) AS enabled,
-            coalesce(u.used_by, 0)::int AS used_by
+            coalesce(u.used_by, 0)::int AS used_by, u.used_account_id
        FROM integrations i
        LEFT JOIN LATERAL (
          SELECT count(*) AS accounts, bool_and(o.enabled) AS enabled

@@ -31,6 +31,8 @@ export interface ProviderView {
   enabled: boolean;
   status: ProviderStatus;
   accountEmail: string | null;
+  /** The one account the using assistants share, if they share one. */
+  usedAccountId: number | null;
   connectedAt: Date | null;
   lastSyncedAt: Date | null;
   usedBy: number;
@@ -56,6 +58,7 @@ export function toProviderView(row: ProviderRow): ProviderView {
     enabled: row.enabled,
     status,
     accountEmail: row.identity,
+    usedAccountId: row.used_account_id,
     connectedAt: row.connected_at,
     lastSyncedAt: row.last_synced_at,
     usedBy: row.used_by,

@@ -23,6 +23,7 @@ const auditTexts: Record<string, (target: string, details: Record<string, unknow
   'connection.connected': (t, d) => `Connected ${t}${d.account ? ` (${String(d.account)})` : ''}`,
   'connection.expired': (t, d) => `${t}${d.account ? ` (${String(d.account)})` : ''} expired in Composio${d.reason ? `: ${String(d.reason)}` : ''}`,
   'connection.revoked': (t, d) => (Number(d.refused) > 0 ? `Revoked ${plural(Number(d.accounts), `${t} account`)}; Composio refused ${Number(d.refused)}` : `Revoked ${t}`),
+  'connection.assistants_moved': (t, d) => `Moved ${plural(Number(d.count), 'assistant')} of ${t}`,
   'api_key.added': (t) => `Added API key ${t}`,
   'api_key.removed': (t) => `Deleted API key ${t}`,
   'settings.composio_user_id': (t) => `Set the Composio user id to ${t}`,
