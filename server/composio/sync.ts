@@ -36,6 +36,14 @@ export interface SyncDeps {
 export const composioUserIdChanged = () =>
   new HttpError(409, "The team's Composio user id changed while Switchboard was talking to Composio. Nothing was changed: try again.", 'composio_user_id_changed');
 
+/** Composio listed none of the team's accounts: more often a wrong user id than a real removal. */
+export const removeAllNeedsConfirmation = () =>
+  new HttpError(
+    409,
+    'Composio lists no accounts for this team, so this sync would remove every connection. That happens when the accounts were connected under another Composio user id, or were deleted in Composio. Nothing was changed: confirm to remove them all.',
+    'confirmation_required',
+  );
+
 export const notConfigured = () =>
   new HttpError(
     503,
@@ -51,7 +59,7 @@ export const notConfigured = () =>
  * first and then finds its changes already there. Writes are batched: the number of statements
  * does not grow with the number of accounts.
  */
-export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): Promise<SyncSummary> {
+export async function syncTeam(deps: SyncDeps, userId: number, teamId: number, confirmed = false): Promise<SyncSummary> {
   const team = await deps.db.withUser(userId, (tx) => loadSyncingTeam(tx, teamId));
   if (!deps.composio) throw notConfigured();
   // Only ever the team's own Composio user id: no other team can have it (a unique constraint).
@@ -59,7 +67,7 @@ export async function syncTeam(deps: SyncDeps, userId: number, teamId: number): 
 
   return deps.db.withUser(userId, async (tx) => {
     await loadSyncingTeam(tx, teamId);
-    return applySync(tx, deps.logger, team, accounts, 'manual');
+    return applySync(tx, deps.logger, team, accounts, 'manual', confirmed);
   });
 }
 
@@ -73,6 +81,7 @@ export async function applySync(
   team: Pick<TeamContext, 'id' | 'composioUserId'>,
   accounts: ComposioAccount[],
   kind: 'manual' | 'automatic',
+  removeAllConfirmed = true,
 ): Promise<SyncSummary> {
   await lockTeamSync(tx, team.id);
   if ((await findTeamComposioUserId(tx, team.id)).composio_user_id !== team.composioUserId) throw composioUserIdChanged();
@@ -97,6 +106,7 @@ export async function applySync(
   const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
   const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
   const presentAfter = new Set(listed.map((r) => r.slug));
+  if (!removeAllConfirmed && presentBefore.size > 0 && listed.length === 0) throw removeAllNeedsConfirmation();
   const usableAfter = new Set(listed.filter((r) => r.status === 'ACTIVE' && !r.disabled).map((r) => r.slug));
   const labels = new Map(providers.map((p) => [p.slug, p.label]));
   const summary: SyncSummary = {

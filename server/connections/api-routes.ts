@@ -28,8 +28,8 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
 
   router.patch('/:provider/toggle', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const { enabled } = parse(toggleSchema, req.body ?? {});
-    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled));
+    const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
+    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled, confirm));
     res.json({ success: true, enabled, message });
   });
 

@@ -71,6 +71,17 @@ export function listProviders(tx: Tx, teamId: number) {
   );
 }
 
+/** Names of the team's assistants that use one of the provider's accounts, by name. */
+export function listAssistantsUsingProvider(tx: Tx, teamId: number, integrationId: number) {
+  return tx.query<{ name: string }>(
+    `SELECT p.name
+       FROM prompt_integration pi JOIN prompts p ON p.id = pi.prompt_id AND p.team_id = pi.team_id
+      WHERE pi.team_id = $1 AND pi.integration_id = $2 AND pi.oauth2_connection_id IS NOT NULL
+      ORDER BY p.name, p.id`,
+    [teamId, integrationId],
+  );
+}
+
 export function findProvider(tx: Tx, slug: string) {
   return tx.maybeOne<{ id: number; slug: string; label: string }>(
     'SELECT id, slug, label FROM integrations WHERE slug = $1 AND cardinality(composio_toolkits) > 0',

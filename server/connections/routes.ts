@@ -12,12 +12,13 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
-import { apiKeySchema, pageQuerySchema, providerParam, toggleSchema } from './schemas';
+import { apiKeySchema, pageQuerySchema, providerParam, syncSchema, toggleSchema } from './schemas';
 import {
   addApiKey,
   loadApiKey,
   loadApiKeysPage,
   loadConnectionsPage,
+  loadDisableConfirmation,
   loadProvider,
   loadProviders,
   providersJson,
@@ -28,8 +29,10 @@ import {
 // Mounted at /app/team/:teamId/integrations (HTML forms; each change answers 303 back with a flash)
 // GET  /                          the team's connections
 // GET  /:provider/connect         how to connect: a page, or the dialog fragment for htmx
-// POST /sync                      sync from Composio
-// POST /:provider/toggle          enable or disable here (enabled=true|false)
+// POST /sync                      sync from Composio (confirm=yes when it would remove every connection)
+// GET  /sync/confirm              confirmation: Composio listed no accounts
+// POST /:provider/toggle          enable or disable here (enabled=true|false; confirm=yes to disable one assistants use)
+// GET  /:provider/disable         confirmation, naming the assistants that use it
 // GET  /:provider/revoke          confirmation
 // POST /:provider/revoke          revoke in Composio
 // GET  /:provider/api-keys        all of a provider's API keys, a page at a time (?page=)
@@ -76,11 +79,30 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     await runSync(deps, req, res, teamPageUrl(req));
   });
 
+  router.get('/sync/confirm', async (req, res) => {
+    const team = await withTeam(db, req, async (_tx, team) => {
+      requireAdmin(team, 'sync connections from Composio');
+      return team;
+    });
+    res.render('connections/sync-confirm', { title: 'Remove every connection?', team, ...composioLocals(deps, team) });
+  });
+
   router.post('/:provider/toggle', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const { enabled } = parse(toggleSchema, req.body ?? {});
-    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled));
-    done(req, res, { to: teamPageUrl(req), message, json: { enabled } });
+    const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
+    try {
+      const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled, confirm));
+      done(req, res, { to: teamPageUrl(req), message, json: { enabled } });
+    } catch (error) {
+      if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
+      res.redirect(303, `${teamPageUrl(req)}/${slug}/disable`);
+    }
+  });
+
+  router.get('/:provider/disable', async (req, res) => {
+    const slug = parse(providerParam, req.params.provider);
+    const { team, view } = await withTeam(db, req, async (tx, team) => ({ team, view: await loadDisableConfirmation(tx, team, slug) }));
+    res.render('connections/disable', { title: `Disable ${view.provider.label}`, team, ...view });
   });
 
   router.get('/:provider/revoke', async (req, res) => {
@@ -142,11 +164,22 @@ export function composioLocals(deps: ConnectionDeps, team: TeamContext) {
  * what went wrong; JSON clients get the summary or the error with its status.
  */
 export async function runSync(deps: ConnectionDeps, req: Request, res: Response, backTo: string): Promise<void> {
+  const { confirm } = parse(syncSchema, req.body ?? {});
   await withComposioFailureAsFlash(req, res, backTo, async () => {
-    const summary = await syncTeam({ db: deps.db, composio: deps.composio, logger: req.log }, req.session.userId!, teamIdOf(req));
+    let summary;
+    try {
+      summary = await syncTeam({ db: deps.db, composio: deps.composio, logger: req.log }, req.session.userId!, teamIdOf(req), confirm);
+    } catch (error) {
+      if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
+      return void res.redirect(303, `${teamPageUrl(req)}/sync/confirm`);
+    }
     if (wantsJson(req)) return void res.json(syncJson(summary));
     await redirectWithFlash(req, res, backTo, 'success', syncMessage(summary));
   });
+}
+
+function isConfirmationRequired(error: unknown): boolean {
+  return error instanceof HttpError && error.code === 'confirmation_required';
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   insertApiKey,
   listApiKeyIntegrationsWithKeys,
   listApiKeysPage,
+  listAssistantsUsingProvider,
   listProviders,
   setProviderEnabled,
   type ProviderRow,
@@ -105,16 +106,40 @@ export async function loadProvider(tx: Tx, team: TeamContext, slug: string): Pro
   return provider;
 }
 
-/** Local only: Composio is not told. Assistants using a disabled provider show "Connection lost". */
-export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, enabled: boolean): Promise<string> {
+/** The disable confirmation page: the provider and the names of the assistants that would lose it. */
+export async function loadDisableConfirmation(tx: Tx, team: TeamContext, slug: string) {
+  requireAdmin(team, 'enable or disable connections');
+  const provider = await loadProvider(tx, team, slug);
+  const integration = await findProvider(tx, slug);
+  const assistants = (await listAssistantsUsingProvider(tx, team.id, integration!.id)).map((a) => a.name);
+  return { provider, assistants };
+}
+
+/**
+ * Local only: Composio is not told. Assistants using a disabled provider show "Connection lost",
+ * so disabling one that assistants use needs `confirmed` (409 confirmation_required otherwise).
+ */
+export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, enabled: boolean, confirmed = false): Promise<string> {
   requireAdmin(team, 'enable or disable connections');
   const provider = await findProvider(tx, slug);
   if (!provider) throw notFound('That provider');
+  if (!enabled && !confirmed) {
+    const assistants = (await listAssistantsUsingProvider(tx, team.id, provider.id)).map((a) => a.name);
+    if (assistants.length > 0) throw disableNeedsConfirmation(provider.label, assistants);
+  }
   const changed = await setProviderEnabled(tx, team.id, provider.id, enabled);
   if (changed.length === 0) throw new HttpError(409, `${provider.label} is not connected, so there is nothing to ${enabled ? 'enable' : 'disable'}.`, 'not_connected');
   await recordAudit(tx, { teamId: team.id, action: enabled ? 'connection.enabled' : 'connection.disabled', target: provider.label, details: { provider: slug } });
   return enabled ? `Enabled ${provider.label} for ${team.name}.` : `Disabled ${provider.label} for ${team.name}. Assistants that use it show "Connection lost" until it is enabled again.`;
 }
+
+export const disableNeedsConfirmation = (label: string, assistants: string[]) =>
+  new HttpError(
+    409,
+    `Disabling ${label} takes it away from ${assistants.length === 1 ? 'one assistant' : `${assistants.length} assistants`}: ${assistants.join(', ')}. Confirm to disable it.`,
+    'confirmation_required',
+    { assistants },
+  );
 
 export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: { label: string; key: string }, encryptionKey: Buffer): Promise<string> {
   requireAdmin(team, 'add API keys');

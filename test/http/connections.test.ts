@@ -123,7 +123,8 @@ describe('enable and disable', () => {
     const assistant = await createAssistant(t.db, s.user.teamId, 'Mailer');
     const gmail = await integrationId(t.db, 'gmail');
     await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn]));
-    await json(s, 'patch', `${s.api}/gmail/toggle`, { enabled: false });
+    // An assistant uses it, so the disable needs confirm (test/http/guards.test.ts covers the refusal).
+    expect((await json(s, 'patch', `${s.api}/gmail/toggle`, { enabled: false, confirm: true })).status).toBe(200);
     const res = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
     expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({ status: 'connection_lost' });
   });

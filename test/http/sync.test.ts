@@ -145,7 +145,8 @@ describe('sync from Composio', () => {
     const gmail = await integrationId(t.db, 'gmail');
     await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn.id]));
     fake.setAccounts([]);
-    expect((await syncJson(s)).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
+    // Composio lists nothing at all, so the sync needs confirm (test/http/guards.test.ts covers the refusal).
+    expect((await syncJson(s).send({ confirm: true })).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
     const row = await t.db.withOwner((tx) => tx.one<{ disconnected_at: Date | null }>('SELECT disconnected_at FROM oauth2_connections WHERE id = $1', [conn.id]));
     expect(row.disconnected_at).not.toBeNull();
     const page = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');

@@ -186,7 +186,8 @@ describe('the MCP endpoint', () => {
   it('refuses tools of a disabled, expired or revoked connection, without calling Composio', async () => {
     const s = await setUp();
     await toolNames(s);
-    await s.session.agent.post(`/app/team/${s.user.teamId}/integrations/gmail/toggle`).type('form').send({ enabled: 'false', _csrf: s.session.csrf }).expect(303);
+    // The assistant uses Gmail, so the disable is confirmed (without confirm=yes it goes to the confirmation page).
+    await s.session.agent.post(`/app/team/${s.user.teamId}/integrations/gmail/toggle`).type('form').send({ enabled: 'false', confirm: 'yes', _csrf: s.session.csrf }).expect(303);
     let result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/Gmail is disabled for this team in Switchboard, so GMAIL_FETCH_EMAILS was not run/);

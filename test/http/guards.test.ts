@@ -1,0 +1,202 @@
+import { createComposioGateway } from '../../server/composio/client';
+import { startFakeComposio, type FakeAccount, type FakeComposio } from '../fakes/composio-server';
+import { createAssistant, createUser, decodeEntities, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { auditActions, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+
+let fake: FakeComposio;
+let t: TestApp;
+beforeAll(async () => {
+  fake = await startFakeComposio();
+  const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 400, maxRetries: 1, retryDelayMs: 10, maxRetryAfterMs: 200 });
+  t = makeTestApp({ composio });
+});
+afterAll(async () => {
+  await t.close();
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+interface Setup {
+  user: TestUser;
+  session: SignedIn;
+  page: string;
+  api: string;
+  composioUserId: string;
+}
+
+async function setUp(role: 'admin' | 'member' = 'admin'): Promise<Setup> {
+  const user = await createUser(t.db, { role });
+  const { composio_user_id: composioUserId } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]));
+  return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations`, composioUserId };
+}
+
+const form = (s: Setup, url: string, body: Record<string, string> = {}) => s.session.agent.post(url).type('form').send({ ...body, _csrf: s.session.csrf });
+const patch = (s: Setup, url: string, body: object) => s.session.agent.patch(url).set('X-CSRF-Token', s.session.csrf).send(body);
+const account = (s: Setup, id: string, toolkit: string): FakeAccount => ({ id: `${s.user.teamId}_${id}`, userId: s.composioUserId, toolkit });
+
+/** A member (not an admin) of the same team. */
+async function memberOf(s: Setup): Promise<TestUser> {
+  const team = await t.db.withOwner((tx) => tx.one<{ name: string }>('SELECT name FROM teams WHERE id = $1', [s.user.teamId]));
+  const member = await createUser(t.db, { role: 'member', team: team.name });
+  expect(member.teamId).toBe(s.user.teamId);
+  return member;
+}
+
+/** An admin's team with a Gmail connection that the named assistants use. */
+async function gmailUsedBy(s: Setup, names: string[]): Promise<number> {
+  const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail');
+  const gmail = await integrationId(t.db, 'gmail');
+  for (const name of names) {
+    const assistant = await createAssistant(t.db, s.user.teamId, name);
+    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn]));
+  }
+  return conn;
+}
+
+const enabledOf = (connId: number) => t.db.withOwner((tx) => tx.one<{ enabled: boolean }>('SELECT enabled FROM oauth2_connections WHERE id = $1', [connId])).then((r) => r.enabled);
+
+describe('disabling a connection that assistants use', () => {
+  it('asks first, naming the assistants, and changes nothing until confirmed (form)', async () => {
+    const s = await setUp();
+    const conn = await gmailUsedBy(s, ['Zeta mailer', 'Alpha <digest>']);
+
+    const page = await s.session.agent.get(s.page);
+    expect(page.text).toContain(`href="${s.page}/gmail/disable"`);
+
+    const unconfirmed = await form(s, `${s.page}/gmail/toggle`, { enabled: 'false' });
+    expect(unconfirmed.status).toBe(303);
+    expect(unconfirmed.headers.location).toBe(`${s.page}/gmail/disable`);
+    expect(await enabledOf(conn)).toBe(true);
+    expect(await auditActions(t.db, s.user.teamId)).toEqual([]);
+
+    const confirmation = await s.session.agent.get(`${s.page}/gmail/disable`);
+    expect(confirmation.status).toBe(200);
+    const names = [...confirmation.text.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => decodeEntities(m[1]!));
+    expect(names).toEqual(['Alpha <digest>', 'Zeta mailer']);
+    expect(confirmation.text).toContain('name="confirm" value="yes"');
+    expect(await enabledOf(conn)).toBe(true);
+
+    const confirmed = await form(s, `${s.page}/gmail/toggle`, { enabled: 'false', confirm: 'yes' });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.location).toBe(s.page);
+    expect(await enabledOf(conn)).toBe(false);
+    expect(flashText((await s.session.agent.get(s.page)).text)[0]).toMatch(/^Disabled Gmail for /);
+    expect(await auditActions(t.db, s.user.teamId)).toEqual(['connection.disabled']);
+  });
+
+  it('answers JSON clients 409 confirmation_required with the names, and disables with confirm: true', async () => {
+    const s = await setUp();
+    const conn = await gmailUsedBy(s, ['Mailer']);
+    const refused = await patch(s, `${s.api}/gmail/toggle`, { enabled: false });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ error: 'confirmation_required', message: expect.stringMatching(/^Disabling Gmail takes it away from one assistant: Mailer\./), assistants: ['Mailer'] });
+    const formJson = await s.session.agent.post(`${s.page}/gmail/toggle`).set('Accept', 'application/json').type('form').send({ enabled: 'false', _csrf: s.session.csrf });
+    expect(formJson.status).toBe(409);
+    expect(formJson.body.assistants).toEqual(['Mailer']);
+    expect(await enabledOf(conn)).toBe(true);
+
+    const bad = await patch(s, `${s.api}/gmail/toggle`, { enabled: false, confirm: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(await enabledOf(conn)).toBe(true);
+
+    const confirmed = await patch(s, `${s.api}/gmail/toggle`, { enabled: false, confirm: true });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ success: true, enabled: false });
+    expect(await enabledOf(conn)).toBe(false);
+    // Enabling never asks.
+    expect((await patch(s, `${s.api}/gmail/toggle`, { enabled: true })).status).toBe(200);
+    expect(await enabledOf(conn)).toBe(true);
+  });
+
+  it('disables at once, as before, when no assistant uses it', async () => {
+    const s = await setUp();
+    const conn = await gmailUsedBy(s, []);
+    expect((await s.session.agent.get(s.page)).text).not.toContain('/gmail/disable"');
+    const off = await form(s, `${s.page}/gmail/toggle`, { enabled: 'false' });
+    expect(off.status).toBe(303);
+    expect(off.headers.location).toBe(s.page);
+    expect(await enabledOf(conn)).toBe(false);
+    const confirmation = await s.session.agent.get(`${s.page}/gmail/disable`);
+    expect(confirmation.text).toContain('No assistant uses it.');
+  });
+
+  it('refuses members (403) and other teams (404), changing nothing', async () => {
+    const admin = await setUp();
+    const conn = await gmailUsedBy(admin, ['Mailer']);
+    const member = await memberOf(admin);
+    const m: Setup = { ...admin, user: member, session: await signIn(t.app, member) };
+    expect((await m.session.agent.get(`${admin.page}/gmail/disable`)).status).toBe(403);
+    expect((await form(m, `${admin.page}/gmail/toggle`, { enabled: 'false', confirm: 'yes' })).status).toBe(403);
+
+    const other = await setUp();
+    expect((await other.session.agent.get(`${admin.page}/gmail/disable`)).status).toBe(404);
+    expect((await form(other, `${admin.page}/gmail/toggle`, { enabled: 'false', confirm: 'yes' })).status).toBe(404);
+    expect((await patch(other, `${admin.api}/gmail/toggle`, { enabled: false, confirm: true })).status).toBe(404);
+    expect(await enabledOf(conn)).toBe(true);
+  });
+});
+
+describe('a sync that would remove every connection', () => {
+  const present = (teamId: number) =>
+    t.db.withOwner((tx) => tx.query<{ composio_account_id: string }>('SELECT composio_account_id FROM oauth2_connections WHERE team_id = $1 AND disconnected_at IS NULL ORDER BY 1', [teamId]));
+
+  it('asks first and says why, changes nothing, and applies once confirmed (form)', async () => {
+    const s = await setUp();
+    fake.setAccounts([account(s, 'gm', 'gmail'), account(s, 'gh', 'github')]);
+    await form(s, `${s.page}/sync`);
+    expect(await present(s.user.teamId)).toHaveLength(2);
+    const auditBefore = await auditActions(t.db, s.user.teamId);
+
+    fake.setAccounts([]);
+    const unconfirmed = await form(s, `${s.page}/sync`);
+    expect(unconfirmed.status).toBe(303);
+    expect(unconfirmed.headers.location).toBe(`${s.page}/sync/confirm`);
+    expect(await present(s.user.teamId)).toHaveLength(2);
+    expect(await auditActions(t.db, s.user.teamId)).toEqual(auditBefore);
+
+    const confirmation = await s.session.agent.get(`${s.page}/sync/confirm`);
+    expect(confirmation.status).toBe(200);
+    const text = decodeEntities(confirmation.text);
+    expect(text).toContain('connected under another Composio user id');
+    expect(text).toContain('deleted in Composio');
+    expect(text).toContain(s.composioUserId);
+    expect(text).toContain('name="confirm" value="yes"');
+
+    const confirmed = await form(s, `${s.page}/sync`, { confirm: 'yes' });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.location).toBe(s.page);
+    expect(await present(s.user.teamId)).toEqual([]);
+    expect(flashText((await s.session.agent.get(s.page)).text)[0]).toBe('Synced: 0 added, 2 removed, 0 unchanged');
+  });
+
+  it('answers JSON clients 409 confirmation_required unless confirm is true; a partial removal needs no confirmation', async () => {
+    const s = await setUp();
+    fake.setAccounts([account(s, 'gm', 'gmail'), account(s, 'gh', 'github')]);
+    const sync = (body: object = {}) => s.session.agent.post(`${s.api}/sync`).set('X-CSRF-Token', s.session.csrf).send(body);
+    await sync();
+
+    fake.setAccounts([account(s, 'gm', 'gmail')]);
+    expect((await sync()).body).toEqual({ success: true, added: [], removed: ['github'], unchanged: ['gmail'] });
+
+    fake.setAccounts([]);
+    const refused = await sync();
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ error: 'confirmation_required', message: expect.stringContaining('another Composio user id') });
+    expect(await present(s.user.teamId)).toHaveLength(1);
+
+    expect((await sync({ confirm: true })).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
+    expect(await present(s.user.teamId)).toEqual([]);
+    // Nothing left to remove: an empty listing no longer asks.
+    expect((await sync()).status).toBe(200);
+  });
+
+  it('refuses members the confirmation page (403) and other teams (404)', async () => {
+    const s = await setUp();
+    const other = await setUp();
+    expect((await other.session.agent.get(`${s.page}/sync/confirm`)).status).toBe(404);
+    expect((await form(other, `${s.page}/sync`, { confirm: 'yes' })).status).toBe(404);
+    const member = await memberOf(s);
+    const m = await signIn(t.app, member);
+    expect((await m.agent.get(`${s.page}/sync/confirm`)).status).toBe(403);
+  });
+});
