@@ -121,3 +121,9 @@ export async function seedTeamData(db: Database, teamId: number, units: number, 
     return { connections: oauth2 + apiKeys, assistants: assistants.map((a) => a.id) };
   });
 }
+
+/** The Composio user id the team owns (generated when it was created). */
+export async function teamComposioUserId(db: Database, teamId: number): Promise<string> {
+  const row = await db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [teamId]));
+  return row.composio_user_id;
+}

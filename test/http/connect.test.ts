@@ -1,18 +1,15 @@
-import { createComposioGateway } from '../../server/composio/client';
-import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, decodeEntities, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions } from '../helpers/fixtures';
+import type { FakeComposio } from '../fakes/composio-server';
+import { createAssistant, createUser, decodeEntities, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { startAppWithFakeComposio } from '../helpers/composio-app';
+import { auditActions, teamComposioUserId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeComposio();
-  t = makeTestApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 2000, maxRetries: 0 }) });
+  ({ fake, t, close } = await startAppWithFakeComposio({ timeoutMs: 2000, maxRetries: 0 }));
 });
-afterAll(async () => {
-  await t.close();
-  await fake.close();
-});
+afterAll(() => close());
 beforeEach(() => fake.reset());
 
 interface Setup {
@@ -23,7 +20,7 @@ interface Setup {
 
 async function setUp(role: 'admin' | 'member' = 'admin', team?: string): Promise<Setup> {
   const user = await createUser(t.db, { role, team });
-  const { composio_user_id: composioUserId } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]));
+  const composioUserId = await teamComposioUserId(t.db, user.teamId);
   return { user, session: await signIn(t.app, user), composioUserId };
 }
 

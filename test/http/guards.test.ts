@@ -1,19 +1,15 @@
-import { createComposioGateway } from '../../server/composio/client';
-import { startFakeComposio, type FakeAccount, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, decodeEntities, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
+import { createAssistant, createUser, decodeEntities, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { startAppWithFakeComposio } from '../helpers/composio-app';
+import { auditActions, createOAuth2Connection, integrationId, teamComposioUserId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeComposio();
-  const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 400, maxRetries: 1, retryDelayMs: 10, maxRetryAfterMs: 200 });
-  t = makeTestApp({ composio });
+  ({ fake, t, close } = await startAppWithFakeComposio({ timeoutMs: 400, maxRetries: 1, retryDelayMs: 10, maxRetryAfterMs: 200 }));
 });
-afterAll(async () => {
-  await t.close();
-  await fake.close();
-});
+afterAll(() => close());
 beforeEach(() => fake.reset());
 
 interface Setup {
@@ -26,7 +22,7 @@ interface Setup {
 
 async function setUp(role: 'admin' | 'member' = 'admin'): Promise<Setup> {
   const user = await createUser(t.db, { role });
-  const { composio_user_id: composioUserId } = await t.db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]));
+  const composioUserId = await teamComposioUserId(t.db, user.teamId);
   return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations`, composioUserId };
 }
 

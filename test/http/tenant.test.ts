@@ -1,8 +1,8 @@
-import { createComposioGateway } from '../../server/composio/client';
 import { pgErrorCode } from '../../server/db';
-import { startFakeComposio, type FakeAccount, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, integrationId } from '../helpers/fixtures';
+import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
+import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { startAppWithFakeComposio } from '../helpers/composio-app';
+import { auditActions, integrationId, teamComposioUserId } from '../helpers/fixtures';
 
 /**
  * The team wall at Composio: each team owns exactly one Composio user id, and no route, field or
@@ -10,15 +10,11 @@ import { auditActions, integrationId } from '../helpers/fixtures';
  */
 let fake: FakeComposio;
 let t: TestApp;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeComposio();
-  const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 2000, maxRetries: 0, retryDelayMs: 10, maxRetryAfterMs: 200 });
-  t = makeTestApp({ composio });
+  ({ fake, t, close } = await startAppWithFakeComposio({ timeoutMs: 2000, maxRetries: 0, retryDelayMs: 10, maxRetryAfterMs: 200 }));
 });
-afterAll(async () => {
-  await t.close();
-  await fake.close();
-});
+afterAll(() => close());
 beforeEach(() => fake.reset());
 
 interface Team {
@@ -31,9 +27,7 @@ interface Team {
 
 async function team(): Promise<Team> {
   const user = await createUser(t.db);
-  const { composio_user_id: composioUserId } = await t.db.withOwner((tx) =>
-    tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [user.teamId]),
-  );
+  const composioUserId = await teamComposioUserId(t.db, user.teamId);
   return { user, session: await signIn(t.app, user), composioUserId, page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations` };
 }
 

@@ -1,20 +1,16 @@
-import { createComposioGateway } from '../../server/composio/client';
-import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import type { FakeComposio } from '../fakes/composio-server';
+import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { createOAuth2Connection, integrationId } from '../helpers/fixtures';
 import { addToAssistant } from './helpers';
 
 let fake: FakeComposio;
 let t: TestApp;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  fake = await startFakeComposio();
-  const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 400, maxRetries: 0 });
-  t = makeTestApp({ composio });
+  ({ fake, t, close } = await startAppWithFakeComposio({ timeoutMs: 400, maxRetries: 0 }));
 });
-afterAll(async () => {
-  await t.close();
-  await fake.close();
-});
+afterAll(() => close());
 beforeEach(() => fake.reset());
 
 interface Setup {
