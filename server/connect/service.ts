@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../crypto/digest';
 import type { Database } from '../db';
 import { recordAudit } from '../audit/queries';
 import { findAssistant } from '../assistants/queries';
@@ -28,7 +29,7 @@ export interface ConnectStart {
   callbackUrl: string;
 }
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const sha256 = sha256Hex;
 
 /**
  * Starts a Connect (or Reconnect): checks the admin may, finds the provider's auth config in

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../crypto/digest';
 
 /**
  * Assistant tokens: "sbm_" and 32 random bytes (base64url). Only their SHA-256 is stored: with 256
@@ -12,9 +13,7 @@ export function newAssistantToken(): { token: string; hash: string; prefix: stri
   return { token, hash: hashToken(token), prefix: token.slice(0, PREFIX.length + 6) };
 }
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashToken = sha256Hex;
 
 /** Something shaped like a token; anything else is refused without a database lookup. */
 export function looksLikeToken(value: string): boolean {
