@@ -79,7 +79,8 @@ export function get(target: Target, agent?: http.Agent, extraHeaders: Record<str
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         // "Name: value\r\n" per header: each name and value plus two bytes, then the blank line.
-        const headerBytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + res.rawHeaders.reduce((n, h) => n + h.length + 2, 0) + 2;
+        const headerBytes =
+          `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + res.rawHeaders.reduce((n, h) => n + h.length + 2, 0) + 2;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), headerBytes });
       });
       res.on('error', reject);

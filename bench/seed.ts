@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { keyCheckValue } from '../server/crypto/key-check';
+import { insertKeyCheck } from '../server/crypto/queries';
 import { listComposioProviders, upsertAccounts, type AccountUpsert } from '../server/composio/queries';
 import { createDatabase } from '../server/db';
 import { migrate } from '../server/db/migrate';
@@ -16,6 +18,8 @@ import { integrationId, seedTeamData } from '../test/helpers/fixtures';
 export const BENCH_EMAIL = 'bench@example.com';
 export const BENCH_PASSWORD = 'bench-password-0123';
 export const CATALOG_SIZE = 50;
+/** The apps run with this key; the seeded API keys are placeholders, so the key check is stored for it. */
+export const BENCH_ENCRYPTION_KEY = 'b'.repeat(64);
 
 export interface BenchTeam {
   units: number;
@@ -42,11 +46,20 @@ export async function seedBenchDatabase(url: string, scales: number[]): Promise<
     const teams: BenchTeam[] = [];
     let userId = 0;
     for (const units of scales) {
-      const provisioned = await db.withOwner((tx) => provisionUser(tx, { email: BENCH_EMAIL, password: BENCH_PASSWORD, teamName: `Bench ${units}x`, role: 'admin' }));
+      const provisioned = await db.withOwner((tx) =>
+        provisionUser(tx, { email: BENCH_EMAIL, password: BENCH_PASSWORD, teamName: `Bench ${units}x`, role: 'admin' }),
+      );
       userId = provisioned.userId;
       const seeded = await seedTeamData(db, provisioned.teamId, units, 20);
-      teams.push({ units, teamId: provisioned.teamId, promptId: seeded.assistants[0]!, connections: seeded.connections, pickerIntegrationId: await integrationId(db, 'github') });
+      teams.push({
+        units,
+        teamId: provisioned.teamId,
+        promptId: seeded.assistants[0]!,
+        connections: seeded.connections,
+        pickerIntegrationId: await integrationId(db, 'github'),
+      });
     }
+    await db.withOwner((tx) => insertKeyCheck(tx, keyCheckValue(Buffer.from(BENCH_ENCRYPTION_KEY, 'hex'))));
     return { userId, teams };
   } finally {
     await db.close();
@@ -66,7 +79,9 @@ export async function seedBenchDatabase(url: string, scales: number[]): Promise<
 export async function measureUpsert(url: string, n: number): Promise<{ first: number; again: number }> {
   const db = createDatabase({ connectionString: url, description: 'bench upsert', maxConnections: 1 });
   try {
-    const { userId, teamId } = await db.withOwner((tx) => provisionUser(tx, { email: BENCH_EMAIL, password: BENCH_PASSWORD, teamName: 'Bench upsert', role: 'admin' }));
+    const { userId, teamId } = await db.withOwner((tx) =>
+      provisionUser(tx, { email: BENCH_EMAIL, password: BENCH_PASSWORD, teamName: 'Bench upsert', role: 'admin' }),
+    );
     const providers = await db.withOwner((tx) => listComposioProviders(tx));
     const now = Date.now();
     const rows: AccountUpsert[] = Array.from({ length: n }, (_, i) => {

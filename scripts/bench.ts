@@ -22,7 +22,7 @@ import { startEmbeddedDatabase } from '../server/db/embedded';
 import { startFakeComposio } from '../test/fakes/composio-server';
 import { startStatementProxy } from '../test/helpers/statement-proxy';
 import { cpuMs, get, median, percentiles, rssMb, runLoad, sequentialLatencies, type Target } from '../bench/load';
-import { BENCH_EMAIL, BENCH_PASSWORD, measureUpsert, seedBenchDatabase, type BenchTeam } from '../bench/seed';
+import { BENCH_EMAIL, BENCH_ENCRYPTION_KEY, BENCH_PASSWORD, measureUpsert, seedBenchDatabase, type BenchTeam } from '../bench/seed';
 
 const ROOT = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -31,7 +31,7 @@ const SETTINGS = quick
   : { rounds: 3, loadMs: 5000, latencyRequests: 5, scales: [1, 10, 100], syncAccounts: 50_000 };
 const CONNECTIONS = 50;
 const SYNC_USER = 'bench-sync';
-const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: 'b'.repeat(64) };
+const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY };
 
 interface Instance {
   name: string;
@@ -50,14 +50,22 @@ const log = (msg: string) => console.error(`[bench] ${msg}`);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'index.js'))) throw new Error('dist/ is missing: npm run bench builds it first (npm run build).');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'server', 'index.js')))
+    throw new Error('dist/ is missing: npm run bench builds it first (npm run build).');
   const serverUrl = process.env.DATABASE_URL;
   const fake = await startFakeComposio();
   cleanups.push(() => fake.close());
 
   // Databases, seeded the same way; the sync's write measured on each before any app starts.
   const upserts: Record<string, { first: number; again: number }> = {};
-  const dbs: { db: Instance['db']; url?: string; env: (copy: number) => Record<string, string>; teams: BenchTeam[]; userId: number; syncTeamId: number }[] = [];
+  const dbs: {
+    db: Instance['db'];
+    url?: string;
+    env: (copy: number) => Record<string, string>;
+    teams: BenchTeam[];
+    userId: number;
+    syncTeamId: number;
+  }[] = [];
   if (serverUrl) {
     const { url, drop } = await scratchDatabase(serverUrl);
     cleanups.push(drop);
@@ -84,14 +92,32 @@ async function main(): Promise<void> {
     dbs.push({ db: 'embedded', env: (copy) => ({ DATA_DIR: path.join(dir, copy ? 'b' : 'a') }), ...seeded, syncTeamId });
   }
 
-  // The apps, each in its own process.
+  // The apps, each in its own process. Both get the key the seeded API keys were encrypted with (the
+  // app refuses to start with a key that cannot read them); the defaults instance nothing else.
   const composioEnv = { COMPOSIO_API_KEY: fake.apiKey, COMPOSIO_BASE_URL: fake.url, COMPOSIO_USER_ID: SYNC_USER };
   const instances: Instance[] = [];
   const pgDb = dbs.find((d) => d.db === 'PostgreSQL');
-  if (pgDb) instances.push(await startProcess('bare page', 'PostgreSQL', 'bare', [path.join(ROOT, 'bench', 'bare-app.js')], { DATABASE_URL: pgDb.url! }));
+  if (pgDb)
+    instances.push(
+      await startProcess('bare page', 'PostgreSQL', 'bare', [path.join(ROOT, 'bench', 'bare-app.js')], { DATABASE_URL: pgDb.url! }),
+    );
   for (const d of dbs) {
-    instances.push(await startProcess(`app ${d.db}, npm start defaults`, d.db, 'default', [path.join(ROOT, 'dist', 'server', 'index.js')], { ...d.env(0), ...composioEnv, DEMO_PASSWORD: 'demo-password-0123' }));
-    instances.push(await startProcess(`app ${d.db}, NODE_ENV=production`, d.db, 'production', [path.join(ROOT, 'dist', 'server', 'index.js')], { ...d.env(1), ...composioEnv, ...SECRETS, NODE_ENV: 'production' }));
+    instances.push(
+      await startProcess(`app ${d.db}, npm start defaults`, d.db, 'default', [path.join(ROOT, 'dist', 'server', 'index.js')], {
+        ...d.env(0),
+        ...composioEnv,
+        ENCRYPTION_KEY: SECRETS.ENCRYPTION_KEY,
+        DEMO_PASSWORD: 'demo-password-0123',
+      }),
+    );
+    instances.push(
+      await startProcess(`app ${d.db}, NODE_ENV=production`, d.db, 'production', [path.join(ROOT, 'dist', 'server', 'index.js')], {
+        ...d.env(1),
+        ...composioEnv,
+        ...SECRETS,
+        NODE_ENV: 'production',
+      }),
+    );
   }
   log(`signing in ${CONNECTIONS} sessions per app`);
   for (const instance of instances) {
@@ -120,9 +146,19 @@ async function main(): Promise<void> {
   const statements: Record<string, number> = {};
   if (pgDb) {
     const proxy = await startStatementProxy(pgDb.url!);
-    const counted = await startProcess('app through the counting proxy', 'PostgreSQL', 'default', [path.join(ROOT, 'dist', 'server', 'index.js')], {
-      ...pgDb.env(0), DATABASE_URL: proxy.connectionString, LOG_LEVEL: 'warn', DEMO_PASSWORD: 'demo-password-0123',
-    });
+    const counted = await startProcess(
+      'app through the counting proxy',
+      'PostgreSQL',
+      'default',
+      [path.join(ROOT, 'dist', 'server', 'index.js')],
+      {
+        ...pgDb.env(0),
+        DATABASE_URL: proxy.connectionString,
+        ENCRYPTION_KEY: SECRETS.ENCRYPTION_KEY,
+        LOG_LEVEL: 'warn',
+        DEMO_PASSWORD: 'demo-password-0123',
+      },
+    );
     Object.assign(counted, await signIn(counted.port));
     const biggest = Math.max(...SETTINGS.scales);
     for (const page of Object.keys(pages) as (keyof typeof pages)[]) {
@@ -196,7 +232,24 @@ async function main(): Promise<void> {
   }
 
   for (const instance of instances) await stop(instance);
-  report({ instances, loadRuns, latency, statements, rss, teamPage, teamPageBytes, firstLoad, appPage, barePage, syncs, listMs, upserts, biggest, pages: Object.keys(pages), dbs });
+  report({
+    instances,
+    loadRuns,
+    latency,
+    statements,
+    rss,
+    teamPage,
+    teamPageBytes,
+    firstLoad,
+    appPage,
+    barePage,
+    syncs,
+    listMs,
+    upserts,
+    biggest,
+    pages: Object.keys(pages),
+    dbs,
+  });
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -230,7 +283,12 @@ function report(r: {
     return `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`;
   };
   const out: string[] = [];
-  out.push(`Switchboard benchmark (${quick ? 'quick' : 'full'}: ${SETTINGS.rounds} interleaved rounds, ${SETTINGS.loadMs / 1000} s each, ${CONNECTIONS} connections), ${os.cpus().length} cores, Node ${process.version}, load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+  out.push(
+    `Switchboard benchmark (${quick ? 'quick' : 'full'}: ${SETTINGS.rounds} interleaved rounds, ${SETTINGS.loadMs / 1000} s each, ${CONNECTIONS} connections), ${os.cpus().length} cores, Node ${process.version}, load average at the end ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+  );
   out.push('');
   out.push('Assistant page at 1x (300 connections, assistants with 20 integrations), 50 connections:');
   out.push('| process | req/s | vs bare (per round) | p99 ms | p99 vs bare | CPU ms/page | RSS MB |');
@@ -238,7 +296,9 @@ function report(r: {
   for (const i of r.instances) {
     const rps = med(i.name, 'rps');
     const p99 = med(i.name, 'p99');
-    out.push(`| ${i.name} | ${rps.toFixed(0)} | ${bare && i !== bare ? `${(rps / med(bare.name, 'rps')).toFixed(2)}x (${ratioRange(i.name)})` : ''} | ${p99.toFixed(0)} | ${bare && i !== bare ? `${(p99 / med(bare.name, 'p99')).toFixed(2)}x` : ''} | ${med(i.name, 'cpuPerPage').toFixed(2)} | ${r.rss[i.name]!.toFixed(0)} |`);
+    out.push(
+      `| ${i.name} | ${rps.toFixed(0)} | ${bare && i !== bare ? `${(rps / med(bare.name, 'rps')).toFixed(2)}x (${ratioRange(i.name)})` : ''} | ${p99.toFixed(0)} | ${bare && i !== bare ? `${(p99 / med(bare.name, 'p99')).toFixed(2)}x` : ''} | ${med(i.name, 'cpuPerPage').toFixed(2)} | ${r.rss[i.name]!.toFixed(0)} |`,
+    );
   }
   const pgDefault = r.instances.find((i) => i.db === 'PostgreSQL' && i.mode === 'default');
   for (const mode of ['default', 'production'] as const) {
@@ -262,52 +322,108 @@ function report(r: {
   }
   out.push('');
   const connections = r.dbs[0]!.teams.find((t) => t.units === r.biggest)!.connections;
-  out.push(`Team page at ${r.biggest}x (${connections.toLocaleString('en')} connections): ${(r.teamPageBytes / 1024).toFixed(1)} KB, ${(r.teamPage.body.length / 1024).toFixed(1)} KB as sent (content-encoding: ${String(r.teamPage.headers['content-encoding'] ?? 'none')})`);
-  out.push(`First load of the assistant page (page, CSS, scripts, icon; Accept-Encoding: gzip, deflate, br): ${(r.firstLoad.bytes / 1024).toFixed(1)} KB in ${r.firstLoad.requests} requests (${r.firstLoad.encoding})`);
+  out.push(
+    `Team page at ${r.biggest}x (${connections.toLocaleString('en')} connections): ${(r.teamPageBytes / 1024).toFixed(1)} KB, ${(r.teamPage.body.length / 1024).toFixed(1)} KB as sent (content-encoding: ${String(r.teamPage.headers['content-encoding'] ?? 'none')})`,
+  );
+  out.push(
+    `First load of the assistant page (page, CSS, scripts, icon; Accept-Encoding: gzip, deflate, br): ${(r.firstLoad.bytes / 1024).toFixed(1)} KB in ${r.firstLoad.requests} requests (${r.firstLoad.encoding})`,
+  );
   out.push(`Page sizes, uncompressed: assistant page ${(r.appPage / 1024).toFixed(1)} KB, bare page ${(r.barePage / 1024).toFixed(1)} KB`);
-  out.push(`Statements per page at the server, ${r.biggest}x, PostgreSQL: ${Object.entries(r.statements).map(([p, n]) => `${p} ${n}`).join(', ') || 'not measured (no DATABASE_URL)'}`);
+  out.push(
+    `Statements per page at the server, ${r.biggest}x, PostgreSQL: ${
+      Object.entries(r.statements)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ') || 'not measured (no DATABASE_URL)'
+    }`,
+  );
   const accounts = SETTINGS.syncAccounts.toLocaleString('en');
   for (const [db, { first, again }] of Object.entries(r.upserts)) {
-    out.push(`Sync's write (one upsert) of ${accounts} accounts (${db}), first / again unchanged: ${first.toFixed(0)} / ${again.toFixed(0)} ms (${(again / first).toFixed(2)}x)`);
+    out.push(
+      `Sync's write (one upsert) of ${accounts} accounts (${db}), first / again unchanged: ${first.toFixed(0)} / ${again.toFixed(0)} ms (${(again / first).toFixed(2)}x)`,
+    );
   }
   for (const [db, [first, second]] of Object.entries(r.syncs)) {
-    out.push(`Whole sync of ${accounts} accounts through the app (${db}), first / again unchanged: ${first!.toFixed(0)} / ${second!.toFixed(0)} ms (${(second! / first!).toFixed(2)}x); listing them from the local fake Composio alone takes ${r.listMs.toFixed(0)} ms`);
+    out.push(
+      `Whole sync of ${accounts} accounts through the app (${db}), first / again unchanged: ${first!.toFixed(0)} / ${second!.toFixed(0)} ms (${(second! / first!).toFixed(2)}x); listing them from the local fake Composio alone takes ${r.listMs.toFixed(0)} ms`,
+    );
   }
 
   // Issue 12's goals, where this run measured them.
   out.push('');
   out.push('Goals:');
-  const goal = (text: string, value: string, met: boolean | null) => out.push(`- ${met === null ? '(not measured)' : met ? 'met' : 'NOT met'}: ${text}: ${value}`);
+  const goal = (text: string, value: string, met: boolean | null) =>
+    out.push(`- ${met === null ? '(not measured)' : met ? 'met' : 'NOT met'}: ${text}: ${value}`);
   const prod = r.instances.find((i) => i.db === 'PostgreSQL' && i.mode === 'production');
   if (bare && pgDefault && prod) {
     const ratio = med(pgDefault.name, 'rps') / med(bare.name, 'rps');
     const p99Ratio = med(pgDefault.name, 'p99') / med(bare.name, 'p99');
-    goal('assistant page req/s >= 0.6x bare, p99 <= 2x (npm start defaults)', `${ratio.toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x`, ratio >= 0.6 && p99Ratio <= 2);
+    goal(
+      'assistant page req/s >= 0.6x bare, p99 <= 2x (npm start defaults)',
+      `${ratio.toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x`,
+      ratio >= 0.6 && p99Ratio <= 2,
+    );
     const prodRatio = med(prod.name, 'rps') / med(bare.name, 'rps');
     goal('same with NODE_ENV=production >= 0.7x', `${prodRatio.toFixed(2)}x`, prodRatio >= 0.7);
-    goal('app CPU per page <= 2.5 ms (defaults)', `${med(pgDefault.name, 'cpuPerPage').toFixed(2)} ms (bare ${med(bare.name, 'cpuPerPage').toFixed(2)} ms)`, med(pgDefault.name, 'cpuPerPage') <= 2.5);
+    goal(
+      'app CPU per page <= 2.5 ms (defaults)',
+      `${med(pgDefault.name, 'cpuPerPage').toFixed(2)} ms (bare ${med(bare.name, 'cpuPerPage').toFixed(2)} ms)`,
+      med(pgDefault.name, 'cpuPerPage') <= 2.5,
+    );
     const p = (name: string, page: string) => percentiles(r.latency.get(`${name}|${page}|${r.biggest}`) ?? []).p50;
     goal(`picker <= 20 ms at ${r.biggest}x`, `${p(pgDefault.name, 'picker').toFixed(1)} ms`, p(pgDefault.name, 'picker') <= 20);
-    goal(`page <= 1.2x the bare page at ${r.biggest}x`, `${p(pgDefault.name, 'assistant page').toFixed(1)} ms vs ${p(bare.name, 'bare').toFixed(1)} ms (${(p(pgDefault.name, 'assistant page') / p(bare.name, 'bare')).toFixed(2)}x)`, p(pgDefault.name, 'assistant page') <= 1.2 * p(bare.name, 'bare'));
-    goal(`team page at ${r.biggest}x <= 300 KB (uncompressed) and <= 60 ms`, `${(r.teamPageBytes / 1024).toFixed(0)} KB, ${p(pgDefault.name, 'team page').toFixed(1)} ms`, r.teamPageBytes <= 300 * 1024 && p(pgDefault.name, 'team page') <= 60);
-    goal(`team JSON API (usedBy) at ${r.biggest}x <= 30 ms`, `${p(pgDefault.name, 'team JSON API').toFixed(1)} ms`, p(pgDefault.name, 'team JSON API') <= 30);
+    goal(
+      `page <= 1.2x the bare page at ${r.biggest}x`,
+      `${p(pgDefault.name, 'assistant page').toFixed(1)} ms vs ${p(bare.name, 'bare').toFixed(1)} ms (${(p(pgDefault.name, 'assistant page') / p(bare.name, 'bare')).toFixed(2)}x)`,
+      p(pgDefault.name, 'assistant page') <= 1.2 * p(bare.name, 'bare'),
+    );
+    goal(
+      `team page at ${r.biggest}x <= 300 KB (uncompressed) and <= 60 ms`,
+      `${(r.teamPageBytes / 1024).toFixed(0)} KB, ${p(pgDefault.name, 'team page').toFixed(1)} ms`,
+      r.teamPageBytes <= 300 * 1024 && p(pgDefault.name, 'team page') <= 60,
+    );
+    goal(
+      `team JSON API (usedBy) at ${r.biggest}x <= 30 ms`,
+      `${p(pgDefault.name, 'team JSON API').toFixed(1)} ms`,
+      p(pgDefault.name, 'team JSON API') <= 30,
+    );
   } else {
     goal('ratios against the bare page', 'need DATABASE_URL', null);
   }
   goal('first load on the wire <= 30 KB', `${(r.firstLoad.bytes / 1024).toFixed(1)} KB`, r.firstLoad.bytes <= 30 * 1024);
   const emb = r.instances.find((i) => i.db === 'embedded' && i.mode === 'default')!;
-  if (pgDefault) goal('embedded >= 0.8x PostgreSQL req/s', `${(med(emb.name, 'rps') / med(pgDefault.name, 'rps')).toFixed(2)}x`, med(emb.name, 'rps') / med(pgDefault.name, 'rps') >= 0.8);
+  if (pgDefault)
+    goal(
+      'embedded >= 0.8x PostgreSQL req/s',
+      `${(med(emb.name, 'rps') / med(pgDefault.name, 'rps')).toFixed(2)}x`,
+      med(emb.name, 'rps') / med(pgDefault.name, 'rps') >= 0.8,
+    );
   goal('embedded RSS <= 300 MB', `${r.rss[emb.name]!.toFixed(0)} MB`, r.rss[emb.name]! <= 300);
   const maxStatements = Math.max(...Object.values(r.statements));
-  goal('statements per page <= 5, counted at the server', Object.keys(r.statements).length ? `${maxStatements} at most` : 'no DATABASE_URL', Object.keys(r.statements).length ? maxStatements <= 5 : null);
-  for (const [db, { first, again }] of Object.entries(r.upserts)) goal(`the sync's write of unchanged accounts <= half the first (${db})`, `${(again / first).toFixed(2)}x`, again <= first / 2);
-  for (const [db, [first, second]] of Object.entries(r.syncs)) goal(`whole second sync, Composio listing included, <= half the first (${db})`, `${(second! / first!).toFixed(2)}x`, second! <= first! / 2);
+  goal(
+    'statements per page <= 5, counted at the server',
+    Object.keys(r.statements).length ? `${maxStatements} at most` : 'no DATABASE_URL',
+    Object.keys(r.statements).length ? maxStatements <= 5 : null,
+  );
+  for (const [db, { first, again }] of Object.entries(r.upserts))
+    goal(`the sync's write of unchanged accounts <= half the first (${db})`, `${(again / first).toFixed(2)}x`, again <= first / 2);
+  for (const [db, [first, second]] of Object.entries(r.syncs))
+    goal(
+      `whole second sync, Composio listing included, <= half the first (${db})`,
+      `${(second! / first!).toFixed(2)}x`,
+      second! <= first! / 2,
+    );
   console.log(out.join('\n'));
 }
 
 // ---- processes, sign-in and requests ---------------------------------------------------------------
 
-async function startProcess(name: string, db: Instance['db'], mode: Instance['mode'], args: string[], env: Record<string, string>): Promise<Instance> {
+async function startProcess(
+  name: string,
+  db: Instance['db'],
+  mode: Instance['mode'],
+  args: string[],
+  env: Record<string, string>,
+): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -321,7 +437,10 @@ async function startProcess(name: string, db: Instance['db'], mode: Instance['mo
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr}`);
-    const ok = await get({ port, path: mode === 'bare' ? '/static/favicon.svg' : '/healthz' }).then((r) => r.status === 200, () => false);
+    const ok = await get({ port, path: mode === 'bare' ? '/static/favicon.svg' : '/healthz' }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return instance;
     if (Date.now() > deadline) throw new Error(`${name} did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -339,8 +458,14 @@ async function signIn(port: number): Promise<{ cookie: string; csrf: string }> {
   const login = await get({ port, path: '/login' });
   let cookie = cookieFrom(login.headers['set-cookie']);
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(login.body.toString())![1]!;
-  const res = await request(port, 'POST', '/login', cookie, { 'content-type': 'application/x-www-form-urlencoded' },
-    new URLSearchParams({ email: BENCH_EMAIL, password: BENCH_PASSWORD, _csrf: csrf }).toString());
+  const res = await request(
+    port,
+    'POST',
+    '/login',
+    cookie,
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    new URLSearchParams({ email: BENCH_EMAIL, password: BENCH_PASSWORD, _csrf: csrf }).toString(),
+  );
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
   cookie = cookieFrom(res.headers['set-cookie']) || cookie;
   const app = await get({ port, path: '/app', cookie });
@@ -353,7 +478,12 @@ function post(instance: Instance, urlPath: string) {
 }
 
 async function request(port: number, method: string, urlPath: string, cookie: string, headers: Record<string, string>, body: string) {
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { method, headers: { ...headers, cookie }, body: body || undefined, redirect: 'manual' });
+  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+    method,
+    headers: { ...headers, cookie },
+    body: body || undefined,
+    redirect: 'manual',
+  });
   return { status: res.status, headers: { 'set-cookie': res.headers.getSetCookie() }, body: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -405,8 +535,13 @@ async function addSyncTeam(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const team = await client.query<{ id: number }>("INSERT INTO teams (name, composio_user_id) VALUES ('Bench sync', $1) RETURNING id", [SYNC_USER]);
-    await client.query("INSERT INTO team_users (team_id, user_id, role) SELECT $1, id, 'admin' FROM users WHERE email = $2", [team.rows[0]!.id, BENCH_EMAIL]);
+    const team = await client.query<{ id: number }>("INSERT INTO teams (name, composio_user_id) VALUES ('Bench sync', $1) RETURNING id", [
+      SYNC_USER,
+    ]);
+    await client.query("INSERT INTO team_users (team_id, user_id, role) SELECT $1, id, 'admin' FROM users WHERE email = $2", [
+      team.rows[0]!.id,
+      BENCH_EMAIL,
+    ]);
     return team.rows[0]!.id;
   } finally {
     await client.end();
@@ -415,7 +550,12 @@ async function addSyncTeam(url: string): Promise<number> {
 
 function syncAccounts(n: number) {
   const toolkits = ['gmail', 'github', 'notion', 'linear', 'googledrive', 'googlecalendar', 'googledocs', 'googlesheets'];
-  return Array.from({ length: n }, (_, i) => ({ id: `ca_sync_${i}`, userId: SYNC_USER, toolkit: toolkits[i % toolkits.length]!, email: `user${i}@example.com` }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `ca_sync_${i}`,
+    userId: SYNC_USER,
+    toolkit: toolkits[i % toolkits.length]!,
+    email: `user${i}@example.com`,
+  }));
 }
 
 function rotate<T>(list: T[], by: number): T[] {
@@ -442,4 +582,3 @@ main()
   .finally(async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
   });
-

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   });
   console.log(`Demo: a stand-in for Composio is serving sample accounts and tools at ${fake.url}.`);
   console.log(`Demo: expire an account (Composio then sends a signed webhook) at ${fake.url}/demo`);
-  console.log('MCP: create a token on an assistant\'s page; the endpoint is /mcp/assistants/<id> (see README).');
+  console.log("MCP: create a token on an assistant's page; the endpoint is /mcp/assistants/<id> (see README).");
   // The app's own entry point, reading the environment set above.
   require('../server/index');
 }

@@ -38,7 +38,9 @@ const envSchema = z.object({
   COMPOSIO_BASE_URL: optionalString.pipe(z.url({ message: 'must be a URL such as https://backend.composio.dev' }).optional()),
   COMPOSIO_USER_ID: optionalString.pipe(z.string().max(200, 'must be at most 200 characters').optional()),
   COMPOSIO_DASHBOARD_URL: z.url({ message: 'must be a URL' }).default('https://platform.composio.dev'),
-  COMPOSIO_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (copy it from the webhook subscription in Composio)').optional()),
+  COMPOSIO_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters (copy it from the webhook subscription in Composio)').optional(),
+  ),
   SYNC_INTERVAL: z.coerce
     .number({ message: 'must be a number of minutes' })
     .int('must be a whole number of minutes')
@@ -202,7 +204,9 @@ function checkSecret(file: string, name: string, value: string): string {
     );
   }
   if (name === 'session-secret' && value.length < 32) {
-    throw new ConfigError(`Invalid configuration: ${file} is not a valid session secret (it must be at least 32 characters). Delete it to have a new one generated (everyone is signed out), or set SESSION_SECRET.`);
+    throw new ConfigError(
+      `Invalid configuration: ${file} is not a valid session secret (it must be at least 32 characters). Delete it to have a new one generated (everyone is signed out), or set SESSION_SECRET.`,
+    );
   }
   return value;
 }

@@ -5,8 +5,9 @@ import { createComposioGateway } from './composio/client';
 import { ConfigError, loadConfig } from './config';
 import { verifyEncryptionKey } from './crypto/key-check';
 import { openDatabase } from './db/open';
-import { createLogger } from './logger';
+import { createLogger, developmentDestination } from './logger';
 import { seedDemo } from './seed';
+import { startupLine } from './users/sign-in-hint';
 
 /** Entry: loadConfig -> openDatabase (and check the encryption key) -> createApp -> listen. SIGTERM closes everything in order. */
 async function main(): Promise<void> {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.devMode ? developmentDestination((msg) => console.warn(msg)) : undefined);
   const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg) } });
   logger.info(`Database: ${db.description}`);
   try {
@@ -35,15 +36,24 @@ async function main(): Promise<void> {
   const composio = config.composio.apiKey
     ? createComposioGateway({ apiKey: config.composio.apiKey, baseURL: config.composio.baseURL, logger })
     : null;
-  logger.info(composio ? `Composio: ${config.composio.baseURL ?? 'https://backend.composio.dev'}` : 'Composio: not configured (set COMPOSIO_API_KEY to sync connected accounts)');
+  logger.info(
+    composio
+      ? `Composio: ${config.composio.baseURL ?? 'https://backend.composio.dev'}`
+      : 'Composio: not configured (set COMPOSIO_API_KEY to sync connected accounts)',
+  );
 
   const app = createApp({ config, db, logger, composio });
   const server = createServer(app);
-  server.listen(config.port, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info(`Switchboard is listening on http://localhost:${port}`);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
   });
+  const address = server.address();
+  const url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
+  const line = await startupLine(db, config, url);
+  // For the person at the terminal a plain line; in production a log entry like every other.
+  if (config.isProduction) logger.info({ url }, line);
+  else console.log(line);
 
   // After the app: the background sync (docs/decisions/014-background-sync.md).
   let background: BackgroundSync | null = null;
@@ -52,7 +62,9 @@ async function main(): Promise<void> {
     background = config.databaseUrl
       ? await startQueuedSync(deps, { connectionString: config.databaseUrl, intervalMinutes: config.syncIntervalMinutes })
       : startInProcessSync(deps, { intervalMinutes: config.syncIntervalMinutes });
-    logger.info(`Background sync: every ${config.syncIntervalMinutes === 1 ? "minute" : `${config.syncIntervalMinutes} minutes`}${config.databaseUrl ? ' (pg-boss queue)' : ' (in this process: embedded database)'}`);
+    logger.info(
+      `Background sync: every ${config.syncIntervalMinutes === 1 ? 'minute' : `${config.syncIntervalMinutes} minutes`}${config.databaseUrl ? ' (pg-boss queue)' : ' (in this process: embedded database)'}`,
+    );
   }
 
   let closing = false;

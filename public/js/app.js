@@ -38,19 +38,25 @@
     var dialog = target && target.closest && target.closest('dialog');
     if (dialog && !dialog.open) {
       dialog.showModal();
-      var first = dialog.querySelector('[autofocus], input:checked, input, select, button');
+      // Hidden inputs (the CSRF token) cannot take focus: focus() on one would leave it where the
+      // dialog's own focusing put it, possibly on a container that only scripts may focus.
+      var first = dialog.querySelector('[autofocus], input:checked, input:not([type="hidden"]), select, button');
       if (first) first.focus();
     }
   });
 
-  document.addEventListener('close', function (event) {
-    var dialog = event.target;
-    if (!(dialog instanceof HTMLDialogElement)) return;
-    var body = dialog.querySelector('[data-dialog-body]');
-    if (body) body.innerHTML = '';
-    if (opener && document.contains(opener)) opener.focus();
-    opener = null;
-  }, true);
+  document.addEventListener(
+    'close',
+    function (event) {
+      var dialog = event.target;
+      if (!(dialog instanceof HTMLDialogElement)) return;
+      var body = dialog.querySelector('[data-dialog-body]');
+      if (body) body.innerHTML = '';
+      if (opener && document.contains(opener)) opener.focus();
+      opener = null;
+    },
+    true,
+  );
 
   // Buttons that start slow work (sync) show their busy state and cannot be pressed twice.
   document.addEventListener('htmx:beforeRequest', function (event) {
@@ -69,4 +75,65 @@
     var flash = document.querySelector('#flash .flash-error');
     if (flash) flash.setAttribute('role', 'alert');
   });
+
+  // After a change the page comes back with its result, in the row the change was about when there
+  // is one. Focus moves there, to the row's first control (described by the message), or to the
+  // message itself, so the next Tab continues where the person was and a screen reader reads the
+  // result; both are scrolled into view, never left above the fold.
+  function showResult() {
+    var message = document.querySelector('[data-row-flash]');
+    if (message) {
+      var row = document.getElementById(message.id.replace(/^flash-/, '')) || message.parentElement;
+      var control = row.querySelector(':scope > .actions button:not([disabled]), :scope > .actions a[href]');
+      if (control) {
+        var described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+        if (described.indexOf(message.id) < 0) control.setAttribute('aria-describedby', described.concat(message.id).join(' '));
+      }
+      reveal(row);
+      reveal(message);
+      (control || message).focus({ preventScroll: true });
+      return;
+    }
+    var flash = document.querySelector('#flash .flash, .flash-leftover .flash');
+    if (flash) {
+      flash.setAttribute('tabindex', '-1');
+      reveal(flash);
+      flash.focus({ preventScroll: true });
+    }
+  }
+
+  function reveal(element) {
+    var box = element.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) element.scrollIntoView({ block: 'nearest' });
+  }
+
+  // A boosted navigation (a form's redirect) swaps the whole body; other swaps are parts of a page.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    if (event.detail && event.detail.target === document.body) showResult();
+  });
+  // Plain loads (JavaScript on, but a full page: a reload, a form htmx leaves alone).
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', showResult);
+  else showResult();
+
+  // Times are written in UTC by the server; the exact time in their title is given again in the
+  // viewer's own time zone.
+  var localTime = new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+  function localizeTimes(root) {
+    var times = (root.querySelectorAll ? root : document).querySelectorAll('time[datetime]');
+    for (var i = 0; i < times.length; i++) {
+      var date = new Date(times[i].getAttribute('datetime'));
+      if (!isNaN(date.getTime())) times[i].setAttribute('title', localTime.format(date));
+    }
+  }
+  document.addEventListener('htmx:load', function (event) {
+    localizeTimes(event.detail && event.detail.elt ? event.detail.elt : document);
+  });
+  localizeTimes(document);
 })();

@@ -20,6 +20,7 @@ export function listTokens(tx: Tx, teamId: number, promptId: number) {
                ORDER BY r.revoked_at DESC LIMIT 20))
       ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id DESC`,
     [teamId, promptId],
+    { timestamps: ['created_at', 'last_used_at', 'revoked_at'] },
   );
 }
 
@@ -77,5 +78,6 @@ export function listCalls(tx: Tx, teamId: number, promptId: number, limit: numbe
       WHERE team_id = $1 AND prompt_id = $2 AND ($4::bigint IS NULL OR id < $4)
       ORDER BY id DESC LIMIT $3`,
     [teamId, promptId, limit + 1, beforeId],
+    { timestamps: ['created_at'] },
   );
 }

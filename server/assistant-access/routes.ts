@@ -9,6 +9,9 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { withTeam, type TeamContext } from '../teams/context';
 import { refreshToolkits } from '../mcp/tool-cache';
+import { renderAssistantPage } from '../assistant-integrations/page';
+import { handleForm } from '../http/form';
+import { assistantPageUrl, callsUrl, mcpUrl } from './urls';
 import { callsQuerySchema, tokenFormSchema, toolsFormSchema } from './schemas';
 import { addedToolkits, createToken, loadCalls, revokeAssistantToken, saveToolPermissions } from './service';
 
@@ -24,18 +27,29 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
   const router = Router({ mergeParams: true });
 
   router.post('/tokens', async (req, res) => {
-    const form = parse(tokenFormSchema, req.body ?? {});
-    const { team, assistant, token } = await inAssistant(db, req, async (tx, team, assistant) => ({ team, assistant, token: await createToken(tx, team, assistant, form.name) }));
-    res.setHeader('Cache-Control', 'no-store');
-    if (wantsJson(req)) return void res.status(201).json({ success: true, token });
-    res.status(201).render('assistant-access/token-created', {
-      title: `New token for ${assistant.name}`,
-      team,
-      assistant,
-      token,
-      mcpUrl: mcpUrl(req, assistant.id),
-      backUrl: assistantPageUrl(team.id, assistant.id),
-    });
+    await handleForm(
+      req,
+      res,
+      { name: 'token-form', keep: ['name'], mainField: 'name', render: () => renderAssistantPage(deps, req, res) },
+      async () => {
+        const form = parse(tokenFormSchema, req.body ?? {});
+        const { team, assistant, token } = await inAssistant(db, req, async (tx, team, assistant) => ({
+          team,
+          assistant,
+          token: await createToken(tx, team, assistant, form.name),
+        }));
+        res.setHeader('Cache-Control', 'no-store');
+        if (wantsJson(req)) return void res.status(201).json({ success: true, token });
+        res.status(201).render('assistant-access/token-created', {
+          title: `New token for ${assistant.name}`,
+          team,
+          assistant,
+          token,
+          mcpUrl: mcpUrl(req, assistant.id),
+          backUrl: assistantPageUrl(team.id, assistant.id),
+        });
+      },
+    );
   });
 
   router.post('/tokens/:tokenId/revoke', async (req, res) => {
@@ -44,17 +58,31 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
       to: assistantPageUrl(team.id, assistant.id),
       result: await revokeAssistantToken(tx, team, assistant, tokenId),
     }));
-    await done(req, res, { to, kind: result.revoked ? 'success' : 'info', message: result.message, json: { revoked: result.revoked } });
+    await done(req, res, {
+      to,
+      row: 'mcp-access',
+      kind: result.revoked ? 'success' : 'info',
+      message: result.message,
+      json: { revoked: result.revoked },
+    });
   });
 
   router.post('/tools/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
-    const form = parse(toolsFormSchema, req.body ?? {});
-    const { to, message } = await inAssistant(db, req, async (tx, team, assistant) => ({
-      to: assistantPageUrl(team.id, assistant.id),
-      message: await saveToolPermissions(tx, team, assistant, integrationId, form.tools, deps.composio !== null),
-    }));
-    await done(req, res, { to, message });
+    // A refused save (a tool list that changed since the page was loaded) shows the page again, saying why.
+    await handleForm(
+      req,
+      res,
+      { name: `tools-${integrationId}-form`, keep: [], render: () => renderAssistantPage(deps, req, res) },
+      async () => {
+        const form = parse(toolsFormSchema, req.body ?? {});
+        const { to, message } = await inAssistant(db, req, async (tx, team, assistant) => ({
+          to: assistantPageUrl(team.id, assistant.id),
+          message: await saveToolPermissions(tx, team, assistant, integrationId, form.tools, deps.composio !== null),
+        }));
+        await done(req, res, { to, row: `tools-${integrationId}`, message });
+      },
+    );
   });
 
   router.post('/tools-refresh', async (req, res) => {
@@ -63,21 +91,35 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
       toolkits: await addedToolkits(tx, team, assistant.id),
     }));
     const userId = req.session.userId!;
-    const { refreshed, failed } = await refreshToolkits({ composio: deps.composio, logger: req.log }, toolkits, (fn) => db.withUser(userId, fn));
+    const { refreshed, failed } = await refreshToolkits({ composio: deps.composio, logger: req.log }, toolkits, (fn) =>
+      db.withUser(userId, fn),
+    );
     const message = !deps.composio
       ? 'Composio is not configured on this server, so there are no tool lists to fetch.'
       : failed.length > 0
         ? `Could not fetch every tool list from Composio (${failed.map((f) => `${f.toolkit}: ${f.reason}`).join('; ')}). The lists fetched before are kept.`
         : `Fetched the tool lists of ${refreshed.length} ${refreshed.length === 1 ? 'integration' : 'integrations'} from Composio.`;
-    if (wantsJson(req)) return void res.status(failed.length ? 502 : 200).json({ success: failed.length === 0, message, refreshed, failed: failed.map((f) => f.toolkit) });
+    if (wantsJson(req))
+      return void res
+        .status(failed.length ? 502 : 200)
+        .json({ success: failed.length === 0, message, refreshed, failed: failed.map((f) => f.toolkit) });
     await redirectWithFlash(req, res, to, failed.length || !deps.composio ? 'error' : 'success', message);
   });
 
   router.get('/calls', async (req, res) => {
     const { before } = parse(callsQuerySchema, req.query);
-    const view = await inAssistant(db, req, async (tx, team, assistant) => ({ team, assistant, ...(await loadCalls(tx, team, assistant.id, before ?? null)) }));
+    const view = await inAssistant(db, req, async (tx, team, assistant) => ({
+      team,
+      assistant,
+      ...(await loadCalls(tx, team, assistant.id, before ?? null)),
+    }));
     if (wantsJson(req)) return void res.json({ calls: view.calls, more: view.more });
-    res.render('assistant-access/calls', { title: `Tool calls of ${view.assistant.name}`, ...view, backUrl: assistantPageUrl(view.team.id, view.assistant.id), callsUrl: callsUrl(view.team.id, view.assistant.id) });
+    res.render('assistant-access/calls', {
+      title: `Tool calls of ${view.assistant.name}`,
+      ...view,
+      backUrl: assistantPageUrl(view.team.id, view.assistant.id),
+      callsUrl: callsUrl(view.team.id, view.assistant.id),
+    });
   });
 
   return router;
@@ -89,19 +131,4 @@ function inAssistant<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamConte
   return withTeam(db, req, async (tx, team) => fn(tx, team, await loadAssistant(tx, team, promptId)));
 }
 
-export function assistantPageUrl(teamId: number, promptId: number): string {
-  return `/app/team/${teamId}/assistant/${promptId}/integrations`;
-}
-
-export function accessUrl(teamId: number, promptId: number): string {
-  return `/app/team/${teamId}/assistant/${promptId}/mcp`;
-}
-
-export function callsUrl(teamId: number, promptId: number): string {
-  return `${accessUrl(teamId, promptId)}/calls`;
-}
-
-/** The assistant's MCP endpoint as clients outside reach it (behind a proxy, set TRUST_PROXY). */
-export function mcpUrl(req: Request, promptId: number): string {
-  return `${req.protocol}://${req.get('host')}/mcp/assistants/${promptId}`;
-}
+export { accessUrl, assistantPageUrl, callsUrl, mcpUrl } from './urls';

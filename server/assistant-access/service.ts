@@ -31,11 +31,16 @@ export interface AccessPanel {
   moreCalls: boolean;
 }
 
-/** The assistant page's MCP sections: three statements however many tokens, integrations or calls. */
+/**
+ * The assistant page's MCP sections: three reads however many tokens, integrations or calls, asked
+ * for together so that the page can send them with its own in one statement (readTogether).
+ */
 export async function loadAccessPanel(tx: Tx, team: TeamContext, promptId: number, composioConfigured: boolean): Promise<AccessPanel> {
-  const tokens = await listTokens(tx, team.id, promptId);
-  const toolGroups = await loadToolGroups(tx, team, promptId, composioConfigured);
-  const calls = await listCalls(tx, team.id, promptId, RECENT_CALLS, null);
+  const [tokens, toolGroups, calls] = await Promise.all([
+    listTokens(tx, team.id, promptId),
+    loadToolGroups(tx, team, promptId, composioConfigured),
+    listCalls(tx, team.id, promptId, RECENT_CALLS, null),
+  ]);
   return { tokens, toolGroups, calls: calls.slice(0, RECENT_CALLS), moreCalls: calls.length > RECENT_CALLS };
 }
 
@@ -69,30 +74,57 @@ export async function createToken(tx: Tx, team: TeamContext, assistant: Assistan
   try {
     ({ id } = await insertToken(tx, { teamId: team.id, promptId: assistant.id, name, hash, prefix }));
   } catch (error) {
-    if (pgErrorCode(error) === '23505') throw new HttpError(422, `${assistant.name} already has a token named "${name}". Choose another name or revoke that one first.`);
+    if (pgErrorCode(error) === '23505')
+      throw new HttpError(422, `${assistant.name} already has a token named "${name}". Choose another name or revoke that one first.`);
     throw error;
   }
-  await recordAudit(tx, { teamId: team.id, action: 'assistant.token_created', target: `${name} on ${assistant.name}`, details: { assistantId: assistant.id, tokenId: id, prefix } });
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: 'assistant.token_created',
+    target: `${name} on ${assistant.name}`,
+    details: { assistantId: assistant.id, assistantName: assistant.name, token: name, tokenId: id, prefix },
+  });
   return { id, name, prefix, token };
 }
 
-export async function revokeAssistantToken(tx: Tx, team: TeamContext, assistant: Assistant, tokenId: number): Promise<{ revoked: boolean; message: string }> {
+export async function revokeAssistantToken(
+  tx: Tx,
+  team: TeamContext,
+  assistant: Assistant,
+  tokenId: number,
+): Promise<{ revoked: boolean; message: string }> {
   requireAdmin(team, 'revoke access tokens');
   const existing = await findToken(tx, team.id, assistant.id, tokenId);
   if (!existing) throw notFound('That token');
   if (existing.revoked_at) return { revoked: false, message: `The token "${existing.name}" was already revoked; nothing changed.` };
   const revoked = await revokeToken(tx, team.id, assistant.id, tokenId);
   if (!revoked) throw notFound('That token');
-  await recordAudit(tx, { teamId: team.id, action: 'assistant.token_revoked', target: `${revoked.name} on ${assistant.name}`, details: { assistantId: assistant.id, tokenId } });
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: 'assistant.token_revoked',
+    target: `${revoked.name} on ${assistant.name}`,
+    details: { assistantId: assistant.id, assistantName: assistant.name, token: revoked.name, tokenId },
+  });
   return { revoked: true, message: `Revoked the token "${revoked.name}". MCP clients using it are refused from now on.` };
 }
 
 /** Saves which tools of one added integration the assistant may use; every name must be one of its tools. */
-export async function saveToolPermissions(tx: Tx, team: TeamContext, assistant: Assistant, integrationId: number, ticked: string[], composioConfigured: boolean): Promise<string> {
+export async function saveToolPermissions(
+  tx: Tx,
+  team: TeamContext,
+  assistant: Assistant,
+  integrationId: number,
+  ticked: string[],
+  composioConfigured: boolean,
+): Promise<string> {
   requireAdmin(team, 'change which tools an assistant may use');
   const group = (await loadToolGroups(tx, team, assistant.id, composioConfigured)).find((g) => g.integrationId === integrationId);
   if (!group) throw notFound('That integration on this assistant');
-  if (group.tools.length === 0) throw new HttpError(409, `${group.label}'s tools have not been loaded from Composio yet. Press "Refresh tool lists" first.`);
+  if (group.tools.length === 0)
+    throw new HttpError(
+      409,
+      `${group.label}'s tools have not been loaded from Composio yet. Press "Refresh tool lists from Composio" first.`,
+    );
   const known = new Set(group.tools.map((t) => t.name));
   const unknown = ticked.find((name) => !known.has(name));
   if (unknown !== undefined) throw new HttpError(422, `"${unknown.slice(0, 100)}" is not a tool of ${group.label}.`);
@@ -100,7 +132,12 @@ export async function saveToolPermissions(tx: Tx, team: TeamContext, assistant: 
   const updated = await setAllowedTools(tx, team.id, assistant.id, integrationId, allowed);
   if (!updated) throw notFound('That integration on this assistant');
   const denied = group.tools.map((t) => t.name).filter((name) => !ticked.includes(name));
-  await recordAudit(tx, { teamId: team.id, action: 'assistant.tools_changed', target: `${group.label} on ${assistant.name}`, details: { assistantId: assistant.id, allowed, denied } });
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: 'assistant.tools_changed',
+    target: `${group.label} on ${assistant.name}`,
+    details: { assistantId: assistant.id, assistantName: assistant.name, integrationLabel: group.label, allowed, denied },
+  });
   return `${assistant.name} may use ${allowed.length} of ${group.tools.length} ${group.label} tools.`;
 }
 

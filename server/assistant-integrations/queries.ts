@@ -1,4 +1,5 @@
 import type { Tx } from '../db';
+import { OAUTH2_LABEL } from '../composio/account-label';
 
 export type AuthKind = 'none' | 'api_key' | 'oauth2' | 'api_key_or_oauth2';
 export type ConnectionKind = 'api_key' | 'oauth2';
@@ -34,7 +35,6 @@ export interface CatalogRow {
 }
 
 const USABLE_OAUTH2 = `o.enabled AND o.revoked_at IS NULL AND o.disconnected_at IS NULL AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled`;
-const OAUTH2_LABEL = `coalesce(o.account_identity, i.label || ' account connected ' || to_char(o.connected_at, 'DD Mon YYYY'))`;
 
 /**
  * A usable connection: any API key of the team; an OAuth2 account that Composio reports ACTIVE and
@@ -165,11 +165,18 @@ export type ConnectionListing = 'none' | 'all' | { first: number; matching: stri
  * whether the chosen connection is usable for it: one statement reading only this integration's
  * connections; null when the team has no such assistant, `entry` null when there is no such
  * integration. Its connections are listed only when asked for: all of them for JSON clients; for
- * the picker, the first ones whose label contains `matching`, the connection in use first.
+ * the picker, the first ones whose label contains `matching`, the chosen connection (one just
+ * added, preselected) first, then the one in use.
  */
 export async function findCatalogEntry(
   tx: Tx,
-  row: { teamId: number; promptId: number; integrationId: number; choice: { kind: ConnectionKind; id: number } | null; list: ConnectionListing },
+  row: {
+    teamId: number;
+    promptId: number;
+    integrationId: number;
+    choice: { kind: ConnectionKind; id: number } | null;
+    list: ConnectionListing;
+  },
 ) {
   const limit = typeof row.list === 'object' ? row.list.first : null; // LIMIT NULL is no limit
   const matching = typeof row.list === 'object' ? row.list.matching.toLowerCase() : '';
@@ -187,7 +194,8 @@ export async function findCatalogEntry(
               coalesce((SELECT json_agg(json_build_object('kind', l.kind, 'id', l.id, 'label', l.label)) FROM (
                           SELECT u.kind, u.id, u.label FROM usable u
                            WHERE ${TAKES_KIND} AND strpos(lower(u.label), $8) > 0
-                           ORDER BY CASE WHEN $7::int IS NOT NULL
+                           ORDER BY (u.kind = $4 AND u.id = $5) DESC NULLS LAST,
+                                    CASE WHEN $7::int IS NOT NULL
                                          THEN (u.kind = 'api_key' AND u.id = pi.api_connection_id) OR (u.kind = 'oauth2' AND u.id = pi.oauth2_connection_id)
                                     END DESC NULLS LAST,
                                     u.kind, lower(u.label), u.id
@@ -234,14 +242,27 @@ export function upsertPromptIntegration(
   tx: Tx,
   row: { teamId: number; promptId: number; integrationId: number; apiConnectionId: number | null; oauth2ConnectionId: number | null },
 ) {
-  return tx.maybeOne<{ inserted: boolean }>(
-    `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+  // previous_label: the connection the row used before a switch, read in the same statement (the
+  // CTE sees the row as it was); the activity says "from X to Y".
+  return tx.maybeOne<{ inserted: boolean; previous_label: string | null }>(
+    `WITH previous AS (
+       SELECT CASE
+                WHEN pi.api_connection_id IS NOT NULL THEN
+                  (SELECT a.label FROM api_key_connections a WHERE a.id = pi.api_connection_id AND a.team_id = $1)
+                WHEN pi.oauth2_connection_id IS NOT NULL THEN
+                  (SELECT ${OAUTH2_LABEL} FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
+                    WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1)
+              END AS label
+         FROM prompt_integration pi
+        WHERE pi.team_id = $1 AND pi.prompt_id = $2 AND pi.integration_id = $3
+     )
+     INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (prompt_id, integration_id) DO UPDATE
         SET api_connection_id = EXCLUDED.api_connection_id, oauth2_connection_id = EXCLUDED.oauth2_connection_id, updated_at = now()
       WHERE (prompt_integration.api_connection_id, prompt_integration.oauth2_connection_id)
             IS DISTINCT FROM (EXCLUDED.api_connection_id, EXCLUDED.oauth2_connection_id)
-     RETURNING (xmax = 0) AS inserted`,
+     RETURNING (xmax = 0) AS inserted, (SELECT label FROM previous) AS previous_label`,
     [row.teamId, row.promptId, row.integrationId, row.apiConnectionId, row.oauth2ConnectionId],
   );
 }

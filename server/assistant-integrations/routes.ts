@@ -1,16 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
 import { retryOnceOnConflict } from '../db/retry';
-import { composioLocals, runSync, type ConnectionDeps } from '../connections/routes';
-import { accessUrl, mcpUrl } from '../assistant-access/routes';
-import { loadAccessPanel } from '../assistant-access/service';
+import { runSync, type ConnectionDeps } from '../connections/routes';
 import { HttpError } from '../http/errors';
+import { handleForm } from '../http/form';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
-import { parse } from '../http/validate';
-import { groupByCategory } from '../http/view-helpers';
-import { teamIdOf, withTeam, type TeamContext } from '../teams/context';
+import { InputError, parse } from '../http/validate';
+import { withTeam, type TeamContext } from '../teams/context';
+import { LIST_TARGET, pageUrl, renderAssistantPage, setAssistantPageLocals } from './page';
 import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
 import {
   addIntegration,
@@ -19,7 +18,6 @@ import {
   loadAssistant,
   loadAssistantForUpdate,
   loadPicker,
-  loadIntegrationsPage,
   removeIntegration,
   replaceIntegrations,
   type Assistant,
@@ -27,8 +25,10 @@ import {
   type IntegrationView,
 } from './service';
 
+export { LIST_TARGET, pageUrl };
+
 // Mounted at /app/team/:teamId/assistant/:promptId/integrations
-// GET  /                      the page (JSON with Accept: application/json; ?q= filters)
+// GET  /                      the page (JSON with Accept: application/json); ?q=&status=&auth=&category= filter the HTML
 // GET  /add/:integrationId    connection picker: a page, or the dialog fragment for htmx
 // POST /add/:integrationId    add, or switch connection (api_connection_id | oauth2_connection_id)
 // POST /remove/:integrationId remove
@@ -41,63 +41,49 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   const { db } = deps;
   const router = Router({ mergeParams: true });
   router.use((_req, res, next) => {
-    res.locals.composioConfigured = deps.composio !== null; // the picker offers "Connect an account"
+    setAssistantPageLocals(deps, res);
     next();
   });
 
   router.get('/', async (req, res) => {
-    const { q } = parse(filterSchema, req.query);
-    const json = wantsJson(req);
-    const { team, assistant, integrations, access } = await inTeam(db, req, async (tx, team) => {
-      const page = await loadIntegrationsPage(tx, team, promptIdOf(req), { withConnections: json });
-      // The MCP sections (tokens, tool permissions, calls) are on the HTML page only.
-      return { team, ...page, access: json ? null : await loadAccessPanel(tx, team, page.assistant.id, deps.composio !== null) };
-    });
-    if (json) return res.json({ assistant, integrations: integrations.map(integrationJson) });
-    res.render('assistant-integrations/page', {
-      access,
-      accessUrl: accessUrl(team.id, assistant.id),
-      mcpUrl: mcpUrl(req, assistant.id),
-      title: `${assistant.name} · Integrations`,
-      team,
-      assistant,
-      pageUrl: pageUrl(team.id, assistant.id),
-      groups: groupByCategory(filter(integrations, q)),
-      q,
-      total: integrations.length,
-      syncUrl: `${pageUrl(team.id, assistant.id)}/sync`,
-      ...composioLocals(deps, team),
-    });
+    await renderAssistantPage(deps, req, res);
   });
 
   router.get('/add/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
     const { q } = parse(filterSchema, req.query);
-    // ?connection=oauth2:<id>: the account just connected from this picker, chosen for the person.
-    const preselect = connectionRefSchema.safeParse(req.query.connection).success ? String(req.query.connection) : null;
-    res.locals.preselectConnection = preselect;
-    renderPicker(req, res, 200, { ...(await loadPickerView(db, req, integrationId, q)), error: null });
+    // ?connection=oauth2:<id> | api:<id>: the account just connected from this picker, or the key just
+    // added from "How to connect", chosen for the person and listed first however many the team has.
+    const preselect = connectionRefSchema.safeParse(req.query.connection);
+    res.locals.preselectConnection = preselect.success ? String(req.query.connection) : null;
+    renderPicker(req, res, await loadPickerView(db, req, integrationId, q, preselect.data ?? null));
   });
 
   router.post('/add/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
-    const choice = choiceFrom(parse(addFormSchema, req.body ?? {}));
-    try {
+    // A refused choice shows the picker again, with what to fix beside the connections.
+    const render = async () => renderPicker(req, res, { ...(await loadPickerView(db, req, integrationId, '')) });
+    await handleForm(req, res, { name: 'picker-form', keep: ['connection'], mainField: 'connection', render }, async () => {
+      const choice = choiceFrom(parse(addFormSchema, req.body ?? {}));
       const { team, assistant, outcome } = await changeInTeam(db, req, async (tx, team) => {
         const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
-        return { team, assistant, outcome: await addIntegration(tx, team, assistant, integrationId, choice, { withConnections: wantsJson(req) }) };
+        return {
+          team,
+          assistant,
+          outcome: await addIntegration(tx, team, assistant, integrationId, choice, { withConnections: wantsJson(req) }),
+        };
       });
       await done(req, res, {
         to: pageUrl(team.id, assistant.id),
+        row: `integration-${outcome.integration.slug}`,
         kind: outcome.change === 'unchanged' ? 'info' : 'success',
         message: addMessage(outcome, assistant),
-        json: { change: outcome.change, integration: { ...integrationJson(outcome.integration), added: true, status: 'added', connection: outcome.connection } },
+        json: {
+          change: outcome.change,
+          integration: { ...integrationJson(outcome.integration), added: true, status: 'added', connection: outcome.connection },
+        },
       });
-    } catch (error) {
-      // A plain form that could not be accepted gets the picker again, with what to fix.
-      if (!(error instanceof HttpError) || error.status !== 422 || wantsJson(req)) throw error;
-      renderPicker(req, res, 422, { ...(await loadPickerView(db, req, integrationId, '')), error: error.message });
-    }
+    });
   });
 
   router.post('/remove/:integrationId', async (req, res) => {
@@ -106,12 +92,22 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
       const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
       return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
     });
-    await done(req, res, { to: pageUrl(team.id, assistant.id), kind: result.removed ? 'success' : 'info', message: result.message, json: result });
+    const { integration, ...json } = result;
+    await done(req, res, {
+      to: pageUrl(team.id, assistant.id),
+      row: `integration-${integration}`,
+      kind: result.removed ? 'success' : 'info',
+      message: result.message,
+      json,
+    });
   });
 
   router.post('/sync', async (req, res) => {
     // Another team's or a missing assistant is a 404 before anything is synced.
-    const { team, assistant } = await inTeam(db, req, async (tx, team) => ({ team, assistant: await loadAssistant(tx, team, promptIdOf(req)) }));
+    const { team, assistant } = await inTeam(db, req, async (tx, team) => ({
+      team,
+      assistant: await loadAssistant(tx, team, promptIdOf(req)),
+    }));
     await runSync(deps, req, res, pageUrl(team.id, assistant.id));
   });
 
@@ -119,7 +115,11 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     const form = parse(bulkFormSchema, req.body ?? {});
     const { team, assistant, result } = await changeInTeam(db, req, async (tx, team) => {
       const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
-      return { team, assistant, result: await replaceIntegrations(tx, team, assistant, form.integration_ids, req.body as Record<string, unknown>) };
+      return {
+        team,
+        assistant,
+        result: await replaceIntegrations(tx, team, assistant, form.integration_ids, req.body as Record<string, unknown>),
+      };
     });
     await done(req, res, { to: pageUrl(team.id, assistant.id), message: bulkMessage(result, assistant), json: result });
   });
@@ -133,7 +133,10 @@ function choiceFrom(form: { api_connection_id?: number; oauth2_connection_id?: n
   if (form.oauth2_connection_id) choices.push({ kind: 'oauth2', id: form.oauth2_connection_id });
   if (form.connection !== undefined) {
     const ref = connectionRefSchema.safeParse(form.connection);
-    if (!ref.success) throw new HttpError(400, `connection ${ref.error.issues[0]!.message}.`);
+    if (!ref.success) {
+      const message = `connection ${ref.error.issues[0]!.message}.`;
+      throw new InputError(400, message, { connection: message });
+    }
     choices.push(ref.data);
   }
   if (choices.length > 1) throw new HttpError(422, 'Choose one connection, not two.');
@@ -154,30 +157,23 @@ function promptIdOf(req: Request): number {
   return parse(idParam('assistant id'), req.params.promptId);
 }
 
-export function pageUrl(teamId: number, promptId: number): string {
-  return `/app/team/${teamId}/assistant/${promptId}/integrations`;
-}
-
 /** The picker's data: one integration with its first usable connections matching q, 404 if there is no such one. */
-function loadPickerView(db: Database, req: Request, integrationId: number, q: string) {
-  return inTeam(db, req, async (tx, team) => ({ team, q, ...(await loadPicker(tx, team, promptIdOf(req), integrationId, q)) }));
+function loadPickerView(db: Database, req: Request, integrationId: number, q: string, preselect: Choice | null = null) {
+  return inTeam(db, req, async (tx, team) => ({ team, q, ...(await loadPicker(tx, team, promptIdOf(req), integrationId, q, preselect)) }));
 }
 
 function renderPicker(
   req: Request,
   res: Response,
-  status: number,
-  view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; connectionsMatching: number; q: string; error: string | null },
+  view: { team: TeamContext; assistant: Assistant; integration: IntegrationView; connectionsMatching: number; q: string },
 ) {
-  const locals = { ...view, title: `Add ${view.integration.label} to ${view.assistant.name}`, pageUrl: pageUrl(view.team.id, view.assistant.id) };
+  const locals = {
+    ...view,
+    title: `Add ${view.integration.label} to ${view.assistant.name}`,
+    pageUrl: pageUrl(view.team.id, view.assistant.id),
+  };
   const fragment = htmxTarget(req) === PICKER_TARGET;
-  res.status(status).render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);
-}
-
-function filter(integrations: IntegrationView[], q: string): IntegrationView[] {
-  if (!q) return integrations;
-  const needle = q.toLowerCase();
-  return integrations.filter((i) => [i.label, i.description, i.category, i.slug].some((text) => text.toLowerCase().includes(needle)));
+  res.render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);
 }
 
 function bulkMessage(result: { added: string[]; removed: string[]; switched: string[] }, assistant: Assistant): string {

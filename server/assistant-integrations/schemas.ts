@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { idParam } from '../http/ids';
 
-const optionalId = (what: string) =>
-  z.preprocess((value) => (value === '' ? undefined : value), idParam(what).optional());
+const optionalId = (what: string) => z.preprocess((value) => (value === '' ? undefined : value), idParam(what).optional());
 
 /**
  * POST add/:integrationId: api_connection_id or oauth2_connection_id, or the picker's single radio

@@ -1,7 +1,10 @@
 import type { Tx } from '../db';
+import { readTogether } from '../db/together';
+import { loadAccessPanel } from '../assistant-access/service';
 import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
+import { InputError } from '../http/validate';
 import type { TeamContext } from '../teams/context';
 import { findAssistant, lockAssistant } from '../assistants/queries';
 import { connectionRefSchema } from './schemas';
@@ -22,7 +25,10 @@ import {
 
 export type IntegrationStatus = 'added' | 'available' | 'needs_connection' | 'connection_lost';
 
-export interface IntegrationView extends Pick<CatalogRow, 'id' | 'slug' | 'label' | 'icon' | 'category' | 'description' | 'auth' | 'required'> {
+export interface IntegrationView extends Pick<
+  CatalogRow,
+  'id' | 'slug' | 'label' | 'icon' | 'category' | 'description' | 'auth' | 'required'
+> {
   added: boolean;
   connection: ConnectionOption | null;
   status: IntegrationStatus;
@@ -54,7 +60,9 @@ const FIX_FOR: Record<LostView['reason'], LostView['fix']> = {
 function lostView(row: CatalogRow): LostView {
   const lost = row.lost_connection;
   const reason = lost?.reason ?? 'deleted';
-  const detail = lost ? (lost.detail ?? (lost.reason === 'expired' && lost.status !== 'EXPIRED' ? `Composio reports it ${lost.status.toLowerCase()}` : null)) : null;
+  const detail = lost
+    ? (lost.detail ?? (lost.reason === 'expired' && lost.status !== 'EXPIRED' ? `Composio reports it ${lost.status.toLowerCase()}` : null))
+    : null;
   return { connection: lost?.label ?? null, reason, detail, fix: FIX_FOR[reason] };
 }
 
@@ -126,9 +134,9 @@ export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, promptId
 }
 
 /**
- * The page: two statements (team, then assistant and catalog together) however large the team. The
- * HTML needs only none/one/several per integration; JSON clients (withConnections) get every
- * integration's usable connections listed.
+ * The assistant and its catalog: one statement however large the team. The HTML needs only
+ * none/one/several per integration; JSON clients (withConnections) get every integration's usable
+ * connections listed.
  */
 export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: number, options: { withConnections: boolean }) {
   const found = await listCatalogForAssistant(tx, team.id, promptId, options);
@@ -136,18 +144,48 @@ export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: 
   return { assistant: found.assistant, integrations: found.catalog.map(toView) };
 }
 
+/**
+ * The HTML page: the assistant with its catalog and its MCP sections (tokens, tool permissions,
+ * recent calls), read in one statement however large the team (docs/decisions/017-one-round-trip-per-read.md).
+ */
+export async function loadAssistantPage(tx: Tx, team: TeamContext, promptId: number, composioConfigured: boolean) {
+  const [page, access] = await readTogether(tx, (batch) => [
+    loadIntegrationsPage(batch, team, promptId, { withConnections: false }),
+    loadAccessPanel(batch, team, promptId, composioConfigured),
+  ]);
+  return { ...page, access };
+}
+
 /** How many connections the picker lists; a filter finds the others. */
 export const PICKER_SHOWN = 50;
 
 /**
  * The picker: the assistant, and the integration with its first usable connections whose label
- * contains `matching` (the one in use first) and how many match in all. One statement.
+ * contains `matching` (the preselected one first, then the one in use) and how many match in all.
+ * One statement.
  */
-export async function loadPicker(tx: Tx, team: TeamContext, promptId: number, integrationId: number, matching: string) {
-  const found = await findCatalogEntry(tx, { teamId: team.id, promptId, integrationId, choice: null, list: { first: PICKER_SHOWN, matching } });
+export async function loadPicker(
+  tx: Tx,
+  team: TeamContext,
+  promptId: number,
+  integrationId: number,
+  matching: string,
+  preselect: Choice | null = null,
+) {
+  const found = await findCatalogEntry(tx, {
+    teamId: team.id,
+    promptId,
+    integrationId,
+    choice: preselect,
+    list: { first: PICKER_SHOWN, matching },
+  });
   if (!found) throw notFound('That assistant');
   if (!found.entry) throw notFound('That integration');
-  return { assistant: found.assistant as Assistant, integration: toView(found.entry), connectionsMatching: found.entry.connections_matching ?? 0 };
+  return {
+    assistant: found.assistant as Assistant,
+    integration: toView(found.entry),
+    connectionsMatching: found.entry.connections_matching ?? 0,
+  };
 }
 
 export interface Choice {
@@ -193,7 +231,15 @@ export async function addIntegration(
   choice: Choice | null,
   options: { withConnections: boolean },
 ): Promise<AddOutcome> {
-  const entry = (await findCatalogEntry(tx, { teamId: team.id, promptId: assistant.id, integrationId, choice, list: options.withConnections ? 'all' : 'none' }))?.entry;
+  const entry = (
+    await findCatalogEntry(tx, {
+      teamId: team.id,
+      promptId: assistant.id,
+      integrationId,
+      choice,
+      list: options.withConnections ? 'all' : 'none',
+    })
+  )?.entry;
   if (!entry) throw notFound('That integration');
   const integration = toView(entry);
   const problem = connectionProblem(integration, choice, entry.chosen);
@@ -213,7 +259,14 @@ export async function addIntegration(
       teamId: team.id,
       action: change === 'added' ? 'assistant.integration_added' : 'assistant.integration_switched',
       target: `${integration.label} on ${assistant.name}`,
-      details: { assistantId: assistant.id, integration: integration.slug, connection: connection?.label ?? null },
+      details: {
+        assistantId: assistant.id,
+        assistantName: assistant.name,
+        integration: integration.slug,
+        integrationLabel: integration.label,
+        connection: connection?.label ?? null,
+        ...(change === 'switched' ? { from: result?.previous_label ?? null } : {}),
+      },
     });
   }
   return { change, integration, connection };
@@ -228,18 +281,33 @@ export function addMessage(outcome: AddOutcome, assistant: Assistant): string {
 }
 
 /** Removes exactly one integration from an assistant; says so when it was not there. */
-export async function removeIntegration(tx: Tx, team: TeamContext, assistant: Assistant, integrationId: number): Promise<{ removed: boolean; message: string }> {
+export async function removeIntegration(
+  tx: Tx,
+  team: TeamContext,
+  assistant: Assistant,
+  integrationId: number,
+): Promise<{ removed: boolean; message: string; /** its slug */ integration: string }> {
   const integration = await findIntegration(tx, integrationId);
   if (!integration) throw notFound('That integration');
   const deleted = await deleteSpecificPromptIntegration(tx, assistant.id, integrationId);
-  if (!deleted) return { removed: false, message: `${integration.label} is not on ${assistant.name}, so there was nothing to remove.` };
+  if (!deleted)
+    return {
+      removed: false,
+      message: `${integration.label} is not on ${assistant.name}, so there was nothing to remove.`,
+      integration: integration.slug,
+    };
   await recordAudit(tx, {
     teamId: team.id,
     action: 'assistant.integration_removed',
     target: `${integration.label} on ${assistant.name}`,
-    details: { assistantId: assistant.id, integration: integration.slug },
+    details: {
+      assistantId: assistant.id,
+      assistantName: assistant.name,
+      integration: integration.slug,
+      integrationLabel: integration.label,
+    },
   });
-  return { removed: true, message: `Removed ${integration.label} from ${assistant.name}.` };
+  return { removed: true, message: `Removed ${integration.label} from ${assistant.name}.`, integration: integration.slug };
 }
 
 /**
@@ -259,14 +327,20 @@ export async function replaceIntegrations(
 
   for (const raw of rawIds) {
     const parsedId = idParam('integration_ids').safeParse(raw);
-    if (!parsedId.success) throw new HttpError(400, `integration_ids contains "${raw.slice(0, 20)}", which is not a valid id.`);
+    if (!parsedId.success)
+      throw fieldError(400, 'integration_ids', `integration_ids contains "${raw.slice(0, 20)}", which is not a valid id.`);
     const integration = byId.get(parsedId.data);
-    if (!integration) throw new HttpError(422, `integration_ids contains ${parsedId.data}, which is not an integration Switchboard offers.`);
+    if (!integration)
+      throw fieldError(
+        422,
+        'integration_ids',
+        `integration_ids contains ${parsedId.data}, which is not an integration Switchboard offers.`,
+      );
     const field = `connection_${integration.id}`;
     let choice: Choice | null = null;
     if (body[field] !== undefined && body[field] !== '') {
       const ref = connectionRefSchema.safeParse(body[field]);
-      if (!ref.success) throw new HttpError(422, `${field} (${integration.label}) ${ref.error.issues[0]!.message}.`);
+      if (!ref.success) throw fieldError(422, field, `${field} (${integration.label}) ${ref.error.issues[0]!.message}.`);
       choice = ref.data;
     }
     requested.push({ integration, choice });
@@ -277,7 +351,9 @@ export async function replaceIntegrations(
   const usable = refs.length ? await findUsableConnections(tx, team.id, refs) : [];
   const chosen = new Map<number, Choice | null>();
   for (const { integration, choice } of requested) {
-    const found = choice ? usable.find((c) => c.integration_id === integration.id && c.kind === choice.kind && c.id === choice.id) : undefined;
+    const found = choice
+      ? usable.find((c) => c.integration_id === integration.id && c.kind === choice.kind && c.id === choice.id)
+      : undefined;
     const problem = connectionProblem(integration, choice, found ? { kind: found.kind, id: found.id, label: found.label } : null);
     if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
     chosen.set(integration.id, choice);
@@ -288,7 +364,11 @@ export async function replaceIntegrations(
     apiConnectionId: choice?.kind === 'api_key' ? choice.id : null,
     oauth2ConnectionId: choice?.kind === 'oauth2' ? choice.id : null,
   }));
-  const removedRows = await deletePromptIntegrationsNotIn(tx, assistant.id, items.map((i) => i.integrationId));
+  const removedRows = await deletePromptIntegrationsNotIn(
+    tx,
+    assistant.id,
+    items.map((i) => i.integrationId),
+  );
   const upserted = items.length ? await upsertPromptIntegrations(tx, team.id, assistant.id, items) : [];
 
   const label = (id: number) => byId.get(id)!.label;
@@ -298,7 +378,17 @@ export async function replaceIntegrations(
     removed: removedRows.map((r) => label(r.integration_id)),
   };
   if (result.added.length + result.switched.length + result.removed.length > 0) {
-    await recordAudit(tx, { teamId: team.id, action: 'assistant.integrations_replaced', target: assistant.name, details: { assistantId: assistant.id, ...result } });
+    await recordAudit(tx, {
+      teamId: team.id,
+      action: 'assistant.integrations_replaced',
+      target: assistant.name,
+      details: { assistantId: assistant.id, ...result },
+    });
   }
   return result;
+}
+
+/** Bad input in one field of the legacy bulk form; JSON clients get it in `fields`. */
+function fieldError(status: number, field: string, message: string): InputError {
+  return new InputError(status, message, { [field]: message });
 }

@@ -24,7 +24,11 @@ export function findAssistant(tx: Tx, teamId: number, promptId: number) {
 }
 
 export function insertAssistant(tx: Tx, teamId: number, name: string, description: string) {
-  return tx.one<{ id: number }>('INSERT INTO prompts (team_id, name, description) VALUES ($1, $2, $3) RETURNING id', [teamId, name, description]);
+  return tx.one<{ id: number }>('INSERT INTO prompts (team_id, name, description) VALUES ($1, $2, $3) RETURNING id', [
+    teamId,
+    name,
+    description,
+  ]);
 }
 
 export function updateAssistant(tx: Tx, teamId: number, promptId: number, name: string, description: string) {

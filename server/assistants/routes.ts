@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { Database } from '../db';
 import { recordAudit } from '../audit/queries';
-import { HttpError, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
+import { handleForm } from '../http/form';
 import { idParam } from '../http/ids';
 import { wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
@@ -25,48 +26,48 @@ export function assistantRoutes(db: Database): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/', async (req, res) => {
-    await showList(db, req, res, 200, null);
+    await showList(db, req, res);
   });
 
   router.post('/', async (req, res) => {
-    let form;
-    try {
-      form = parse(assistantFormSchema, req.body);
-    } catch (error) {
-      if (!(error instanceof HttpError) || wantsJson(req)) throw error;
-      return showList(db, req, res, 400, { message: error.message, values: typedValues(req.body) });
-    }
-    const { team, id } = await withTeam(db, req, async (tx, team) => {
-      const { id } = await insertAssistant(tx, team.id, form.name, form.description);
-      await recordAudit(tx, { teamId: team.id, action: 'assistant.created', target: form.name });
-      return { team, id };
-    });
-    if (wantsJson(req)) return res.status(201).json({ assistant: { id, name: form.name, description: form.description } });
-    await done(req, res, { to: base(team.id), message: `Created ${form.name}.` });
+    await handleForm(
+      req,
+      res,
+      { name: 'new-assistant-form', keep: ['name', 'description'], render: () => showList(db, req, res) },
+      async () => {
+        const form = parse(assistantFormSchema, req.body);
+        const { team, id } = await withTeam(db, req, async (tx, team) => {
+          const { id } = await insertAssistant(tx, team.id, form.name, form.description);
+          await recordAudit(tx, { teamId: team.id, action: 'assistant.created', target: form.name });
+          return { team, id };
+        });
+        if (wantsJson(req)) return void res.status(201).json({ assistant: { id, name: form.name, description: form.description } });
+        await done(req, res, { to: base(team.id), message: `Created ${form.name}.` });
+      },
+    );
   });
 
   router.get('/:promptId/edit', async (req, res) => {
-    const { team, assistant } = await loadAssistant(db, req);
-    res.render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: null, values: assistant });
+    await showRenameForm(db, req, res);
   });
 
   router.post('/:promptId/edit', async (req, res) => {
     const promptId = parse(idParam('assistant id'), req.params.promptId);
-    const parsed = assistantFormSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const message = parsed.error.issues[0]!.message;
-      if (wantsJson(req)) throw new HttpError(400, message);
-      const { team, assistant } = await loadAssistant(db, req);
-      return res.status(400).render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant, error: message, values: typedValues(req.body) });
-    }
-    const form = parsed.data;
-    const team = await changeInTeam(db, req, async (tx, team) => {
-      const before = await lockAssistant(tx, team.id, promptId);
-      if (!before || !(await updateAssistant(tx, team.id, promptId, form.name, form.description))) throw notFound('That assistant');
-      await recordAudit(tx, { teamId: team.id, action: 'assistant.renamed', target: form.name, details: { from: before.name } });
-      return team;
-    });
-    await done(req, res, { to: base(team.id), message: `Saved ${form.name}.` });
+    await handleForm(
+      req,
+      res,
+      { name: 'rename-form', keep: ['name', 'description'], render: () => showRenameForm(db, req, res) },
+      async () => {
+        const form = parse(assistantFormSchema, req.body);
+        const team = await changeInTeam(db, req, async (tx, team) => {
+          const before = await lockAssistant(tx, team.id, promptId);
+          if (!before || !(await updateAssistant(tx, team.id, promptId, form.name, form.description))) throw notFound('That assistant');
+          await recordAudit(tx, { teamId: team.id, action: 'assistant.renamed', target: form.name, details: { from: before.name } });
+          return team;
+        });
+        await done(req, res, { to: base(team.id), message: `Saved ${form.name}.` });
+      },
+    );
   });
 
   router.get('/:promptId/delete', async (req, res) => {
@@ -88,20 +89,25 @@ export function assistantRoutes(db: Database): Router {
   return router;
 }
 
-async function showList(db: Database, req: Request, res: Response, status: number, formError: { message: string; values: Record<string, string> } | null) {
+async function showList(db: Database, req: Request, res: Response): Promise<void> {
   const { team, assistants } = await withTeam(db, req, async (tx, team) => {
     const attention = new Map((await listAssistantsNeedingAttention(tx, team.id)).map((r) => [r.prompt_id, r.needs_attention]));
     const assistants = (await listAssistants(tx, team.id)).map((a) => ({ ...a, needs_attention: attention.get(a.id) ?? 0 }));
     return { team, assistants };
   });
-  if (wantsJson(req)) {
-    if (formError) throw new HttpError(status, formError.message);
-    return res.json({ team: { id: team.id, name: team.name, role: team.role }, assistants });
-  }
-  res.status(status).render('assistants/page', { title: `Assistants · ${team.name}`, team, assistants, formError });
+  if (wantsJson(req)) return void res.json({ team: { id: team.id, name: team.name, role: team.role }, assistants });
+  res.render('assistants/page', { title: `Assistants · ${team.name}`, team, assistants });
 }
 
-async function loadAssistant(db: Database, req: Request): Promise<{ team: TeamContext; assistant: { id: number; name: string; description: string } }> {
+async function showRenameForm(db: Database, req: Request, res: Response) {
+  const { team, assistant } = await loadAssistant(db, req);
+  res.render('assistants/edit', { title: `Rename ${assistant.name}`, team, assistant });
+}
+
+async function loadAssistant(
+  db: Database,
+  req: Request,
+): Promise<{ team: TeamContext; assistant: { id: number; name: string; description: string } }> {
   const promptId = parse(idParam('assistant id'), req.params.promptId);
   return withTeam(db, req, async (tx, team) => {
     const assistant = await findAssistant(tx, team.id, promptId);
@@ -113,11 +119,4 @@ async function loadAssistant(db: Database, req: Request): Promise<{ team: TeamCo
 /** A change to one assistant, run once more if PostgreSQL aborted it as a deadlock victim. */
 function changeInTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
   return retryOnceOnConflict(() => withTeam(db, req, fn));
-}
-
-/** What the person typed, to show again beside the error: text fields only, whatever the body held. */
-function typedValues(body: unknown): { name: string; description: string } {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 500) : '');
-  return { name: text(fields.name), description: text(fields.description) };
 }

@@ -25,5 +25,6 @@ export function listRecentAudit(tx: Tx, teamId: number, limit = 20) {
        FROM audit_events a LEFT JOIN users u ON u.id = a.user_id
       WHERE a.team_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
     [teamId, limit],
+    { timestamps: ['created_at'] },
   );
 }

@@ -29,7 +29,14 @@ const reserve = (key: string, limit: string, condition: string) => `
  * so a burst cannot get more checks than the limit. Keys are always taken in this order.
  */
 export function reserveSignInAttempt(tx: Tx, pair: ThrottleKey, address: ThrottleKey, account: ThrottleKey, windowSeconds: number) {
-  return tx.one<{ pair_attempts: number; pair_ends_at: Date; address_attempts: number | null; address_ends_at: Date | null; account_attempts: number | null; account_ends_at: Date | null }>(
+  return tx.one<{
+    pair_attempts: number;
+    pair_ends_at: Date;
+    address_attempts: number | null;
+    address_ends_at: Date | null;
+    account_attempts: number | null;
+    account_ends_at: Date | null;
+  }>(
     `WITH pair AS (${reserve('$1', '$2', 'true')}),
      address AS (${reserve('$3', '$4', '(SELECT attempts FROM pair) <= $2')}),
      account AS (${reserve('$5', '$6', '(SELECT attempts FROM pair) <= $2 AND (SELECT attempts FROM address) <= $4')})

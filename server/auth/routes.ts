@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { Database } from '../db';
 import { HttpError } from '../http/errors';
 import { issueSessionToken } from '../http/csrf';
+import { handleForm } from '../http/form';
 import { wantsJson } from '../http/negotiate';
 import { redirectWithFlash } from '../http/respond';
 import { destroySession, regenerateSession, saveSession, SESSION_COOKIE } from '../http/session';
+import { parse } from '../http/validate';
 import { findFirstTeamOfUser } from './queries';
 import { signIn } from './service';
 
@@ -15,7 +17,12 @@ import { signIn } from './service';
 // GET  /app      303 to the first team's assistants page
 
 const loginSchema = z.object({
-  email: z.string({ message: 'Enter your email address.' }).trim().toLowerCase().min(3, 'Enter your email address.').max(254, 'That email address is too long.'),
+  email: z
+    .string({ message: 'Enter your email address.' })
+    .trim()
+    .toLowerCase()
+    .min(3, 'Enter your email address.')
+    .max(254, 'That email address is too long.'),
   password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1000, 'That password is too long.'),
 });
 
@@ -25,26 +32,22 @@ export function authRoutes(db: Database): Router {
   router.get('/login', async (req, res) => {
     if (req.session.userId) return res.redirect(303, '/app');
     await forgetAnonymousSession(req, res);
-    res.render('auth/login', { title: 'Sign in', email: '', error: null });
+    res.render('auth/login', { title: 'Sign in' });
   });
 
   router.post('/login', async (req, res) => {
-    const parsed = loginSchema.safeParse(req.body);
-    const email = typeof req.body?.email === 'string' ? String(req.body.email).slice(0, 254) : '';
-    try {
-      if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]!.message);
-      const userId = await signIn(db, parsed.data.email, parsed.data.password, req.ip ?? 'unknown');
+    const form = { name: 'login-form', keep: ['email'], alsoFor: [401, 429], render: () => res.render('auth/login', { title: 'Sign in' }) };
+    await handleForm(req, res, form, async () => {
+      const { email, password } = parse(loginSchema, req.body);
+      const userId = await signIn(db, email, password, req.ip ?? 'unknown');
       await regenerateSession(req);
       req.session.userId = userId;
       req.session.touchedAt = Date.now();
       issueSessionToken(req);
       await saveSession(req);
-      if (wantsJson(req)) return res.json({ success: true });
+      if (wantsJson(req)) return void res.json({ success: true });
       res.redirect(303, '/app');
-    } catch (error) {
-      if (!(error instanceof HttpError) || wantsJson(req)) throw error;
-      res.status(error.status).render('auth/login', { title: 'Sign in', email, error: error.message });
-    }
+    });
   });
 
   // A new session id that holds only the flash; the sign-in page shows it and deletes the row.
@@ -59,7 +62,7 @@ export function authRoutes(db: Database): Router {
       return res.status(403).render('error', {
         title: 'No team yet',
         status: 403,
-        message: 'Your account is not a member of any team. Ask a team admin to add you.',
+        message: 'You are not a member of any team yet. Ask a team admin to add you.',
         requestId: req.id,
       });
     }

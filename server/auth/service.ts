@@ -35,16 +35,19 @@ export async function signIn(db: Database, email: string, password: string, addr
       await pruneSignInAttempts(tx);
     }
     const refused =
-      r.pair_attempts > MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS ? r.pair_ends_at
-      : r.address_attempts! > MAX_ATTEMPTS_PER_ADDRESS ? r.address_ends_at
-      : r.account_attempts! > MAX_ATTEMPTS_PER_ACCOUNT ? r.account_ends_at
-      : null;
+      r.pair_attempts > MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS
+        ? r.pair_ends_at
+        : r.address_attempts! > MAX_ATTEMPTS_PER_ADDRESS
+          ? r.address_ends_at
+          : r.account_attempts! > MAX_ATTEMPTS_PER_ACCOUNT
+            ? r.account_ends_at
+            : null;
     return { refusedUntil: refused, user: refused ? null : await findUserByEmail(tx, email) };
   });
   if (refusedUntil) throw tooMany(refusedUntil);
 
   const ok = await verifyPassword(password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
-  if (!user || !ok) throw new HttpError(401, 'That email and password do not match an account.', 'invalid_credentials');
+  if (!user || !ok) throw new HttpError(401, 'That email and password do not match any user.', 'invalid_credentials');
   await db.withOwner((tx) => clearSignInAttempts(tx, [pairKey, accountKey], addressKey));
   return user.id;
 }

@@ -1,7 +1,8 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db';
 import type { Logger } from '../logger';
-import { applySync, type SyncSummary } from '../composio/sync';
+import { pauseTeamSync } from '../composio/queries';
+import { applySync, pausedReason, SyncNeedsConfirmation, type SyncSummary } from '../composio/sync';
 import type { ComposioGateway } from '../composio/types';
 import { findTeamForBackgroundSync, listTeamIds } from './queries';
 
@@ -23,7 +24,8 @@ export interface BackgroundSyncDeps {
   teamIds?: () => Promise<number[]>;
 }
 
-const teamsToSync = (deps: BackgroundSyncDeps) => deps.teamIds?.() ?? deps.db.withOwner((tx) => listTeamIds(tx)).then((rows) => rows.map((r) => r.id));
+const teamsToSync = (deps: BackgroundSyncDeps) =>
+  deps.teamIds?.() ?? deps.db.withOwner((tx) => listTeamIds(tx)).then((rows) => rows.map((r) => r.id));
 
 export interface BackgroundSync {
   /** Offers this interval's jobs now (also done on every tick). */
@@ -31,12 +33,29 @@ export interface BackgroundSync {
   stop(): Promise<void>;
 }
 
-/** One team, as the system: Composio is called with no transaction held, then applied under the team's lock. */
+/**
+ * One team, as the system: Composio is called with no transaction held, then applied under the
+ * team's lock. A listing that would take connections away from assistants (or remove every
+ * connection) is not applied: nobody is there to confirm it. The team page says so until a
+ * person syncs; null then, as for a team deleted since the job was offered.
+ */
 export async function syncTeamInBackground(deps: BackgroundSyncDeps, teamId: number): Promise<SyncSummary | null> {
   const team = await deps.db.withOwner((tx) => findTeamForBackgroundSync(tx, teamId));
-  if (!team) return null; // deleted since the job was offered
+  if (!team) return null;
   const accounts = await deps.composio.listAccounts(team.composio_user_id);
-  return deps.db.withOwner((tx) => applySync(tx, deps.logger, { id: team.id, composioUserId: team.composio_user_id }, accounts, 'automatic'));
+  try {
+    return await deps.db.withOwner((tx) =>
+      applySync(tx, deps.logger, { id: team.id, composioUserId: team.composio_user_id }, accounts, 'automatic'),
+    );
+  } catch (error) {
+    if (!(error instanceof SyncNeedsConfirmation)) throw error;
+    await deps.db.withOwner((tx) => pauseTeamSync(tx, team.id, pausedReason(error.losses)));
+    deps.logger.warn(
+      { teamId: team.id, connectionsLost: error.losses.total, removesEverything: error.losses.removesEverything },
+      'Background sync paused: it would take connections away',
+    );
+    return null;
+  }
 }
 
 export interface QueueOptions {
@@ -55,22 +74,44 @@ export async function startQueuedSync(deps: BackgroundSyncDeps, options: QueueOp
   boss.on('error', (error) => deps.logger.error({ err: error }, 'Background sync queue error'));
   await boss.start();
   try {
-    await boss.createQueue(SYNC_QUEUE, { name: SYNC_QUEUE, retryLimit: options.retryLimit ?? 5, retryDelay: options.retryDelaySeconds ?? 30, retryBackoff: true });
+    await boss.createQueue(SYNC_QUEUE, {
+      name: SYNC_QUEUE,
+      retryLimit: options.retryLimit ?? 5,
+      retryDelay: options.retryDelaySeconds ?? 30,
+      retryBackoff: true,
+    });
   } catch (error) {
     if (!(await boss.getQueue(SYNC_QUEUE))) throw error; // another instance created it first
   }
-  await boss.work<{ teamId: number }>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 5 }, async ([job]) => {
-    const summary = await syncTeamInBackground(deps, job!.data.teamId); // a throw is retried with backoff
-    deps.logger.info({ teamId: job!.data.teamId, added: summary?.added.length, removed: summary?.removed.length }, 'Background sync done');
-  });
+  await boss.work<{ teamId: number }>(
+    SYNC_QUEUE,
+    { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 5 },
+    async ([job]) => {
+      const summary = await syncTeamInBackground(deps, job!.data.teamId); // a throw is retried with backoff
+      deps.logger.info(
+        { teamId: job!.data.teamId, added: summary?.added.length, removed: summary?.removed.length },
+        'Background sync done',
+      );
+    },
+  );
 
   async function enqueue(): Promise<void> {
     const teams = await teamsToSync(deps);
     if (teams.length === 0) return;
     // One statement for every team; ON CONFLICT on (queue, slot, team) drops what another instance offered.
-    await boss.insert(teams.map((id): PgBoss.JobInsert => ({ name: SYNC_QUEUE, data: { teamId: id }, singletonKey: `team-${id}`, singletonSeconds: intervalSeconds })));
+    await boss.insert(
+      teams.map((id): PgBoss.JobInsert => ({
+        name: SYNC_QUEUE,
+        data: { teamId: id },
+        singletonKey: `team-${id}`,
+        singletonSeconds: intervalSeconds,
+      })),
+    );
   }
-  const tick = setInterval(() => enqueue().catch((error: unknown) => deps.logger.error({ err: error }, 'Background sync could not offer jobs')), options.tickMs ?? Math.min(60_000, intervalSeconds * 1000));
+  const tick = setInterval(
+    () => enqueue().catch((error: unknown) => deps.logger.error({ err: error }, 'Background sync could not offer jobs')),
+    options.tickMs ?? Math.min(60_000, intervalSeconds * 1000),
+  );
   tick.unref();
   await enqueue();
   return {

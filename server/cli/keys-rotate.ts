@@ -27,11 +27,18 @@ async function main(): Promise<void> {
   const to = keyFrom(toEnv);
   if (!to) throw new UsageError(`Set ${toEnv} to the new key (generate one with: openssl rand -hex 32).`);
   // The rotation needs no session secret: a stand-in keeps loadConfig from generating or demanding one.
-  const config = loadConfig({ ...process.env, ENCRYPTION_KEY: to.toString('hex'), SESSION_SECRET: process.env.SESSION_SECRET || 'unused by keys:rotate '.repeat(2) });
+  const config = loadConfig({
+    ...process.env,
+    ENCRYPTION_KEY: to.toString('hex'),
+    SESSION_SECRET: process.env.SESSION_SECRET || 'unused by keys:rotate '.repeat(2),
+  });
   const fromVariable = keyFrom(fromEnv);
   const fromFile = fromVariable ? null : readGeneratedEncryptionKey(config.dataDir);
   const from = fromVariable ?? fromFile;
-  if (!from) throw new UsageError(`Set ${fromEnv} to the key the stored API keys are encrypted with now (there is no generated key in ${generatedKeyFile(config.dataDir)}).`);
+  if (!from)
+    throw new UsageError(
+      `Set ${fromEnv} to the key the stored API keys are encrypted with now (there is no generated key in ${generatedKeyFile(config.dataDir)}).`,
+    );
   const fromName = fromVariable ? fromEnv : `the generated key in ${generatedKeyFile(config.dataDir)}`;
 
   const db = await openDatabase(config);
@@ -57,15 +64,22 @@ async function main(): Promise<void> {
 function keyFrom(variable: string): Buffer | null {
   const value = process.env[variable]?.trim();
   if (!value) return null;
-  if (!KEY.test(value)) throw new UsageError(`${variable} must be 64 hexadecimal characters (32 bytes), like the output of: openssl rand -hex 32`);
+  if (!KEY.test(value))
+    throw new UsageError(`${variable} must be 64 hexadecimal characters (32 bytes), like the output of: openssl rand -hex 32`);
   return Buffer.from(value, 'hex');
 }
 
 class UsageError extends Error {}
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof ConfigError || error instanceof RotationError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(known ? (error as Error).message : `Could not rotate the encryption key: ${error instanceof Error ? error.message : String(error)}`);
+  const known =
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof RotationError ||
+    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
+  console.error(
+    known ? (error as Error).message : `Could not rotate the encryption key: ${error instanceof Error ? error.message : String(error)}`,
+  );
   if (error instanceof UsageError) console.error(USAGE);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -13,6 +13,8 @@ const argsSchema = z.object({
   'user-id': z
     .string({ message: '--user-id is required.' })
     .trim()
+    // Control characters are exactly what this pattern refuses.
+    // eslint-disable-next-line no-control-regex
     .regex(/^[^\s\x00-\x1f\x7f]{1,200}$/, '--user-id must be 1 to 200 characters, without spaces or control characters.'),
 });
 
@@ -39,9 +41,17 @@ async function main(): Promise<void> {
       }
       if (team.composio_user_id === userId) return `Team "${team.name}" already syncs Composio user id ${userId}; nothing to change.`;
       const owner = await findTeamByComposioUserId(tx, userId);
-      if (owner) throw new Refusal(`Composio user id ${userId} belongs to team "${owner.name}"; a team can only sync an id no other team has. Nothing was changed.`);
+      if (owner)
+        throw new Refusal(
+          `Composio user id ${userId} belongs to team "${owner.name}"; a team can only sync an id no other team has. Nothing was changed.`,
+        );
       await setTeamComposioUserId(tx, team.id, userId);
-      await recordAudit(tx, { teamId: team.id, action: 'composio.user_id_bound', target: userId, details: { previous: team.composio_user_id } });
+      await recordAudit(tx, {
+        teamId: team.id,
+        action: 'composio.user_id_bound',
+        target: userId,
+        details: { previous: team.composio_user_id },
+      });
       return [
         `Team "${team.name}" now syncs the Composio accounts of user id ${userId} (it was ${team.composio_user_id}).`,
         'Its next sync brings those accounts in; accounts of the old id then show as no longer in Composio.',
@@ -61,7 +71,13 @@ class UsageError extends Error {}
 class Refusal extends Error {}
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof Refusal || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(known ? (error as Error).message : `Could not bind the Composio user id: ${error instanceof Error ? error.message : String(error)}`);
+  const known =
+    error instanceof UsageError ||
+    error instanceof Refusal ||
+    error instanceof ConfigError ||
+    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
+  console.error(
+    known ? (error as Error).message : `Could not bind the Composio user id: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });

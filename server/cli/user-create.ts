@@ -7,9 +7,17 @@ import { provisionUser } from '../users/provision';
 const USAGE = 'Usage: npm run user:create -- --email E --password P --team "Team name" [--role admin|member]';
 
 const argsSchema = z.object({
-  email: z.string({ message: '--email is required.' }).trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, '--email must be an email address.'),
+  email: z
+    .string({ message: '--email is required.' })
+    .trim()
+    .toLowerCase()
+    .regex(/^[^\s@]+@[^\s@]+$/, '--email must be an email address.'),
   password: z.string({ message: '--password is required.' }).min(8, '--password must be at least 8 characters.'),
-  team: z.string({ message: '--team is required.' }).trim().min(1, '--team must not be empty.').max(100, '--team must be at most 100 characters.'),
+  team: z
+    .string({ message: '--team is required.' })
+    .trim()
+    .min(1, '--team must not be empty.')
+    .max(100, '--team must be at most 100 characters.'),
   role: z.enum(['admin', 'member'], { message: '--role must be admin or member.' }).default('member'),
 });
 
@@ -55,7 +63,8 @@ async function main(): Promise<void> {
 class UsageError extends Error {}
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
+  const known =
+    error instanceof UsageError || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
   console.error(known ? (error as Error).message : `Could not create the user: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = known && error instanceof UsageError ? 2 : 1;
 });

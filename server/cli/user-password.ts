@@ -7,8 +7,15 @@ import { setUserPassword } from '../users/queries';
 
 const USAGE = 'Usage: npm run user:password -- --email E   (asks for the new password; or pipe it on standard input)';
 
-const emailSchema = z.string({ message: '--email is required.' }).trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, '--email must be an email address.');
-const passwordSchema = z.string().min(8, 'The password must be at least 8 characters.').max(1000, 'The password must be at most 1,000 characters.');
+const emailSchema = z
+  .string({ message: '--email is required.' })
+  .trim()
+  .toLowerCase()
+  .regex(/^[^\s@]+@[^\s@]+$/, '--email must be an email address.');
+const passwordSchema = z
+  .string()
+  .min(8, 'The password must be at least 8 characters.')
+  .max(1000, 'The password must be at most 1,000 characters.');
 
 /**
  * Resets a user's password: asks twice without echoing it in a terminal, or reads one line from
@@ -29,7 +36,9 @@ async function main(): Promise<void> {
     const hash = await hashPassword(parsed.data);
     const changed = await db.withOwner((tx) => setUserPassword(tx, email.data, hash));
     if (!changed) throw new Refusal(`There is no user ${email.data}; nothing was changed.`);
-    console.log(`Changed the password of ${email.data} and signed them out everywhere (${changed.sessions} ${changed.sessions === 1 ? 'session' : 'sessions'}).`);
+    console.log(
+      `Changed the password of ${email.data} and signed them out everywhere (${changed.sessions} ${changed.sessions === 1 ? 'session' : 'sessions'}).`,
+    );
   } finally {
     await db.close();
   }
@@ -79,7 +88,13 @@ class UsageError extends Error {}
 class Refusal extends Error {}
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof Refusal || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(known ? (error as Error).message : `Could not change the password: ${error instanceof Error ? error.message : String(error)}`);
+  const known =
+    error instanceof UsageError ||
+    error instanceof Refusal ||
+    error instanceof ConfigError ||
+    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
+  console.error(
+    known ? (error as Error).message : `Could not change the password: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });

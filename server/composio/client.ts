@@ -116,7 +116,10 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
         const failure = toComposioError(cause);
         const waitMs = attempt > limits.retries ? null : retryWait(cause, attempt);
         if (waitMs === null || waitMs > maxRetryAfterMs) throw failure;
-        opts.logger?.warn({ operation, attempt, status: failure.status, waitMs, reason: failure.message }, 'Composio call failed, retrying');
+        opts.logger?.warn(
+          { operation, attempt, status: failure.status, waitMs, reason: failure.message },
+          'Composio call failed, retrying',
+        );
         await sleep(waitMs);
       }
     }
@@ -129,7 +132,11 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
       let cursor: string | null = null;
       for (let page = 1; page <= maxPages; page++) {
         const query = { user_ids: [composioUserId], limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
-        const body: unknown = await call('list connected accounts', (client, signal) => client.connectedAccounts.list(query, { signal }), true);
+        const body: unknown = await call(
+          'list connected accounts',
+          (client, signal) => client.connectedAccounts.list(query, { signal }),
+          true,
+        );
         const parsed = pageSchema.safeParse(body);
         if (!parsed.success) {
           const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -145,7 +152,8 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
         }
         cursor = parsed.data.next_cursor || null;
         if (!cursor) return [...accounts.values()];
-        if (seenCursors.has(cursor)) throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');
+        if (seenCursors.has(cursor))
+          throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');
         seenCursors.add(cursor);
       }
       throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing accounts`, null, 'pagination');
@@ -153,7 +161,11 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
 
     async revokeAccount(accountId) {
       try {
-        await call('revoke connected account', (client, signal) => client.connectedAccounts.delete(accountId, { revoke_on_delete: true }, { signal }), false);
+        await call(
+          'revoke connected account',
+          (client, signal) => client.connectedAccounts.delete(accountId, { revoke_on_delete: true }, { signal }),
+          false,
+        );
       } catch (err) {
         // Already gone in Composio: nothing is left to revoke.
         if (err instanceof ComposioError && err.status === 404) return;
@@ -179,7 +191,8 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
         for (const item of parsed.data.items) tools.set(item.slug, toTool(item));
         cursor = parsed.data.next_cursor || null;
         if (!cursor) return [...tools.values()];
-        if (seenCursors.has(cursor)) throw new ComposioError('Composio returned the same page twice while listing tools', null, 'pagination');
+        if (seenCursors.has(cursor))
+          throw new ComposioError('Composio returned the same page twice while listing tools', null, 'pagination');
         seenCursors.add(cursor);
       }
       throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing tools`, null, 'pagination');
@@ -218,8 +231,11 @@ function toTool(item: z.infer<typeof toolSchema>): ComposioTool {
 // The ESM build's types: that is the build @composio/core loads and whose errors it throws.
 type ClientModule = typeof import('@composio/client', { with: { 'resolution-mode': 'import' } });
 type ComposioClient = InstanceType<ClientModule['Composio']>;
-type CoreComposio = InstanceType<typeof import('@composio/core', { with: { 'resolution-mode': 'import' } })['Composio']>;
-type Sdk = { client: ComposioClient; composio: CoreComposio } & Pick<ClientModule, 'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError'>;
+type CoreComposio = InstanceType<(typeof import('@composio/core', { with: { 'resolution-mode': 'import' } }))['Composio']>;
+type Sdk = { client: ComposioClient; composio: CoreComposio } & Pick<
+  ClientModule,
+  'APIError' | 'APIConnectionError' | 'APIConnectionTimeoutError'
+>;
 
 /**
  * The real @composio/core SDK, with tracking and its npm version check off, and the raw client it
@@ -245,7 +261,7 @@ function toAccount(item: z.infer<typeof accountSchema>): ComposioAccount {
     toolkitSlug: item.toolkit.slug.toLowerCase(),
     status: item.status,
     isDisabled: item.is_disabled,
-    identity: nonEmpty(item.alias) ?? realEmail(item.data) ?? realEmail(item.state?.val),
+    identity: nonEmpty(item.alias) ?? realEmail(item.data) ?? realEmail(item.state?.val) ?? login(item.data) ?? login(item.state?.val),
     statusReason: nonEmpty(item.status_reason),
     createdAt: new Date(item.created_at),
     updatedAt: new Date(item.updated_at),
@@ -256,6 +272,12 @@ function toAccount(item: z.infer<typeof accountSchema>): ComposioAccount {
 function realEmail(values: Record<string, unknown> | null | undefined): string | null {
   const email = nonEmpty(values?.email);
   return email && email !== 'REDACTED' ? email : null;
+}
+
+// Toolkits without an email (GitHub, for one) may expose the account's login or user name.
+function login(values: Record<string, unknown> | null | undefined): string | null {
+  const names = [values?.login, values?.username, values?.user_name].map(nonEmpty);
+  return names.find((name) => name !== null && name !== 'REDACTED') ?? null;
 }
 
 function nonEmpty(value: unknown): string | null {
@@ -302,7 +324,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // (client.link.create), but first lists the user's ACTIVE accounts and refuses a second one
 // unless allowMultiple is set, and wraps every failure so Composio's status is lost.
 
-type Call = <T>(operation: string, request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>, retryConflicts: boolean) => Promise<T>;
+type Call = <T>(
+  operation: string,
+  request: (client: ComposioClient, signal: AbortSignal) => PromiseLike<T>,
+  retryConflicts: boolean,
+) => Promise<T>;
 
 const authConfigPageSchema = z.object({
   items: z.array(
@@ -318,32 +344,42 @@ const authConfigPageSchema = z.object({
 const linkSchema = z.object({ connected_account_id: z.string().min(1), redirect_url: z.url() });
 const accountDetailSchema = accountSchema.extend({ user_id: z.string().nullish() });
 
-function connectLinkCalls(call: Call, sdk: () => Promise<Sdk>, logger: ComposioGatewayOptions['logger']): Pick<ComposioGateway, 'listAuthConfigs' | 'createConnectLink' | 'getAccount' | 'verifyWebhook'> {
+function connectLinkCalls(
+  call: Call,
+  sdk: () => Promise<Sdk>,
+  logger: ComposioGatewayOptions['logger'],
+): Pick<ComposioGateway, 'listAuthConfigs' | 'createConnectLink' | 'getAccount' | 'verifyWebhook'> {
   function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
     const result = schema.safeParse(body);
     if (result.success) return result.data;
-    logger?.warn({ issues: result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, `Composio ${what} response did not have the expected shape`);
+    logger?.warn(
+      { issues: result.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) },
+      `Composio ${what} response did not have the expected shape`,
+    );
     throw unreadable();
   }
 
   return {
     async listAuthConfigs(toolkitSlug) {
-      const body: unknown = await call('list auth configs', (client, signal) => client.authConfigs.list({ toolkit_slug: toolkitSlug }, { signal }), true);
-      return parsed(authConfigPageSchema, body, 'auth config list').items.map(
-        (item): ComposioAuthConfig => ({
-          id: item.id,
-          toolkitSlug: (item.toolkit?.slug ?? toolkitSlug).toLowerCase(),
-          authScheme: item.auth_scheme ?? null,
-          composioManaged: item.is_composio_managed === true || item.is_composio_managed === 'true',
-          enabled: (item.status ?? 'ENABLED') === 'ENABLED',
-        }),
+      const body: unknown = await call(
+        'list auth configs',
+        (client, signal) => client.authConfigs.list({ toolkit_slug: toolkitSlug }, { signal }),
+        true,
       );
+      return parsed(authConfigPageSchema, body, 'auth config list').items.map((item): ComposioAuthConfig => ({
+        id: item.id,
+        toolkitSlug: (item.toolkit?.slug ?? toolkitSlug).toLowerCase(),
+        authScheme: item.auth_scheme ?? null,
+        composioManaged: item.is_composio_managed === true || item.is_composio_managed === 'true',
+        enabled: (item.status ?? 'ENABLED') === 'ENABLED',
+      }));
     },
 
     async createConnectLink(composioUserId, authConfigId, callbackUrl) {
       const body: unknown = await call(
         'create connect link',
-        (client, signal) => client.link.create({ auth_config_id: authConfigId, user_id: composioUserId, callback_url: callbackUrl }, { signal }),
+        (client, signal) =>
+          client.link.create({ auth_config_id: authConfigId, user_id: composioUserId, callback_url: callbackUrl }, { signal }),
         false,
       );
       const link = parsed(linkSchema, body, 'connect link');
@@ -351,7 +387,11 @@ function connectLinkCalls(call: Call, sdk: () => Promise<Sdk>, logger: ComposioG
     },
 
     async getAccount(accountId) {
-      const body: unknown = await call('read connected account', (client, signal) => client.connectedAccounts.retrieve(accountId, { signal }), true);
+      const body: unknown = await call(
+        'read connected account',
+        (client, signal) => client.connectedAccounts.retrieve(accountId, { signal }),
+        true,
+      );
       const item = parsed(accountDetailSchema, body, 'connected account');
       const detail: ComposioAccountDetail = { ...toAccount(item), userId: item.user_id ?? null };
       return detail;

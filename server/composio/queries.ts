@@ -119,6 +119,42 @@ export function markVanished(tx: Tx, teamId: number, presentAccountIds: string[]
   );
 }
 
+/** An applied sync also ends a pause the background sync left (it was about what this sync just settled). */
 export function touchTeamSyncedAt(tx: Tx, teamId: number, kind: 'manual' | 'automatic') {
-  return tx.query('UPDATE teams SET last_synced_at = now(), last_sync_kind = $2 WHERE id = $1', [teamId, kind]);
+  return tx.query('UPDATE teams SET last_synced_at = now(), last_sync_kind = $2, sync_paused_reason = NULL WHERE id = $1', [teamId, kind]);
+}
+
+/** The background sync could not apply a listing without asking someone: it says why, and changes nothing else. */
+export function pauseTeamSync(tx: Tx, teamId: number, reason: string) {
+  return tx.query('UPDATE teams SET sync_paused_reason = $2 WHERE id = $1', [teamId, reason]);
+}
+
+/** How many rows listAssistantsLosingAccounts shows; the total is counted beyond it. */
+export const LOSING_SHOWN = 20;
+
+/**
+ * Assistants that use an account of this team that is present now but not among the accounts
+ * Composio listed: applying the listing would leave them with "Connection lost". The first
+ * LOSING_SHOWN by assistant name, and how many there are in all.
+ */
+export function listAssistantsLosingAccounts(tx: Tx, teamId: number, listedAccountIds: string[]) {
+  return tx.query<{
+    assistant_id: number;
+    assistant_name: string;
+    integration_label: string;
+    account_identity: string | null;
+    total: number;
+  }>(
+    `SELECT p.id AS assistant_id, p.name AS assistant_name, i.label AS integration_label, o.account_identity,
+            count(*) OVER ()::int AS total
+       FROM prompt_integration pi
+       JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
+       JOIN prompts p ON p.id = pi.prompt_id AND p.team_id = pi.team_id
+       JOIN integrations i ON i.id = pi.integration_id
+      WHERE pi.team_id = $1 AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
+        AND NOT (o.composio_account_id = ANY ($2::text[]))
+      ORDER BY p.name, p.id, i.label
+      LIMIT $3`,
+    [teamId, listedAccountIds, LOSING_SHOWN],
+  );
 }

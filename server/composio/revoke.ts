@@ -33,7 +33,7 @@ export async function revokeProvider(deps: RevokeDeps, userId: number, teamId: n
     const team = await loadTeam(tx, teamId);
     requireAdmin(team, 'revoke connections');
     const provider = await findProvider(tx, slug);
-    if (!provider) throw notFound('That provider');
+    if (!provider) throw notFound('That integration');
     return { team, provider, accounts: await listPresentAccounts(tx, team.id, provider.id) };
   });
   if (!deps.composio) throw notConfigured();

@@ -1,12 +1,14 @@
 import type { Database, Tx } from '../db';
 import type { Logger } from '../logger';
 import { recordAudit } from '../audit/queries';
+import { plural } from '../text/plural';
 import { HttpError } from '../http/errors';
 import { loadTeam, requireAdmin, type TeamContext } from '../teams/context';
 import type { ComposioAccount, ComposioGateway } from './types';
 import {
   findTeamComposioUserId,
   listComposioProviders,
+  listAssistantsLosingAccounts,
   listKnownAccounts,
   lockTeamSync,
   markVanished,
@@ -34,15 +36,60 @@ export interface SyncDeps {
 }
 
 export const composioUserIdChanged = () =>
-  new HttpError(409, "The team's Composio user id changed while Switchboard was talking to Composio. Nothing was changed: try again.", 'composio_user_id_changed');
-
-/** Composio listed none of the team's accounts: more often a wrong user id than a real removal. */
-export const removeAllNeedsConfirmation = () =>
   new HttpError(
     409,
-    'Composio lists no accounts for this team, so this sync would remove every connection. That happens when the accounts were connected under another Composio user id, or were deleted in Composio. Nothing was changed: confirm to remove them all.',
-    'confirmation_required',
+    "The team's Composio user id changed while Switchboard was talking to Composio. Nothing was changed: try again.",
+    'composio_user_id_changed',
   );
+
+/** One connection a sync would take away: the assistant, and the provider and account it would lose. */
+export interface LosingAssistant {
+  id: number;
+  name: string;
+  integration: string;
+  account: string | null;
+}
+
+/** What a person confirms before a sync is applied: it would remove every connection, or take some from assistants. */
+export interface SyncLosses {
+  removesEverything: boolean;
+  /** The first few, by assistant name. */
+  assistants: LosingAssistant[];
+  /** Connections taken from assistants, in all. */
+  total: number;
+}
+
+const REMOVES_EVERYTHING =
+  'Composio lists no accounts for this team, so this sync would remove every connection. That happens when the accounts were connected under another Composio user id, or were deleted in Composio.';
+
+/** "Research Bot loses Gmail (ops@example.com), Support Bot loses Slack and 3 more". */
+export function describeLosses(losses: Pick<SyncLosses, 'assistants' | 'total'>): string {
+  const named = losses.assistants.slice(0, 3).map((a) => `${a.name} loses ${a.integration}${a.account ? ` (${a.account})` : ''}`);
+  const more = losses.total - named.length;
+  if (more > 0) named.push(`${more} more`);
+  return named.length <= 1 ? named.join('') : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+}
+
+/** A sync that would take connections away waits for a person: JSON clients get the list in the 409. */
+export class SyncNeedsConfirmation extends HttpError {
+  constructor(readonly losses: SyncLosses) {
+    super(
+      409,
+      losses.removesEverything
+        ? `${REMOVES_EVERYTHING} Nothing was changed: confirm to remove them all.`
+        : `Composio no longer lists accounts that assistants use, so this sync would take ${plural(losses.total, 'connection')} away from assistants: ${describeLosses(losses)}. Nothing was changed: confirm to sync anyway.`,
+      'confirmation_required',
+      { removesEverything: losses.removesEverything, assistantConnectionsLost: losses.total, assistants: losses.assistants },
+    );
+  }
+}
+
+/** Why the background sync left a listing unapplied, shown on the team page until a person syncs. */
+export function pausedReason(losses: SyncLosses): string {
+  return losses.removesEverything
+    ? 'Composio listed no accounts for this team, so the automatic sync would have removed every connection.'
+    : `Composio no longer lists accounts that assistants use: the automatic sync would have taken ${plural(losses.total, 'connection')} away from assistants (${describeLosses(losses)}).`;
+}
 
 export const notConfigured = () =>
   new HttpError(
@@ -60,11 +107,7 @@ export const notConfigured = () =>
  * does not grow with the number of accounts.
  */
 export async function syncTeam(deps: SyncDeps, userId: number, teamId: number, confirmed = false): Promise<SyncSummary> {
-  const team = await deps.db.withUser(userId, (tx) => loadSyncingTeam(tx, teamId));
-  if (!deps.composio) throw notConfigured();
-  // Only ever the team's own Composio user id: no other team can have it (a unique constraint).
-  const accounts = await deps.composio.listAccounts(team.composioUserId);
-
+  const { team, accounts } = await listTeamAccounts(deps, userId, teamId);
   return deps.db.withUser(userId, async (tx) => {
     await loadSyncingTeam(tx, teamId);
     return applySync(tx, deps.logger, team, accounts, 'manual', confirmed);
@@ -73,7 +116,9 @@ export async function syncTeam(deps: SyncDeps, userId: number, teamId: number, c
 
 /**
  * The apply step, shared with the background sync: under the team's lock, in the caller's
- * transaction. Every statement names the team, so it is also safe as the table owner.
+ * transaction. Every statement names the team, so it is also safe as the table owner. Unless
+ * confirmed, a listing that would take connections away from assistants (or remove every
+ * connection) changes nothing and throws SyncNeedsConfirmation.
  */
 export async function applySync(
   tx: Tx,
@@ -81,10 +126,51 @@ export async function applySync(
   team: Pick<TeamContext, 'id' | 'composioUserId'>,
   accounts: ComposioAccount[],
   kind: 'manual' | 'automatic',
-  removeAllConfirmed = true,
+  confirmed = false,
 ): Promise<SyncSummary> {
   await lockTeamSync(tx, team.id);
   if ((await findTeamComposioUserId(tx, team.id)).composio_user_id !== team.composioUserId) throw composioUserIdChanged();
+  const plan = await planSync(tx, logger, team, accounts);
+  if (!confirmed) {
+    const losses = await findLosses(tx, team.id, plan);
+    if (losses) throw new SyncNeedsConfirmation(losses);
+  }
+
+  if (plan.rows.size > 0) await upsertAccounts(tx, team.id, [...plan.rows.values()]);
+  await markVanished(tx, team.id, [...plan.rows.keys()]);
+  await touchTeamSyncedAt(tx, team.id, kind);
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: 'composio.synced',
+    target: 'Composio',
+    details: { ...plan.summary, needsReconnect: plan.summary.needsReconnect.map((p) => p.slug), accounts: plan.rows.size, kind },
+  });
+  return plan.summary;
+}
+
+/**
+ * What a sync would take away, for the confirmation page: Composio is asked as for a sync, and
+ * nothing is written. Null when the sync needs no confirmation (any more).
+ */
+export async function previewSyncLosses(
+  deps: SyncDeps,
+  userId: number,
+  teamId: number,
+): Promise<{ team: TeamContext; losses: SyncLosses | null }> {
+  const { team, accounts } = await listTeamAccounts(deps, userId, teamId);
+  const losses = await deps.db.withUser(userId, async (tx) => findLosses(tx, team.id, await planSync(tx, deps.logger, team, accounts)));
+  return { team, losses };
+}
+
+interface SyncPlan {
+  /** The listed accounts by Composio account id, as rows to upsert. */
+  rows: Map<string, AccountUpsert & { slug: string }>;
+  summary: SyncSummary;
+  /** The team had connections and Composio lists none (revoked ones aside). */
+  removesEverything: boolean;
+}
+
+async function planSync(tx: Tx, logger: Logger, team: Pick<TeamContext, 'id'>, accounts: ComposioAccount[]): Promise<SyncPlan> {
   const providers = await listComposioProviders(tx);
   const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
   const known = await listKnownAccounts(tx, team.id);
@@ -94,7 +180,10 @@ export async function applySync(
   for (const account of accounts) {
     const provider = providerByToolkit.get(account.toolkitSlug);
     if (!provider) {
-      logger.warn({ toolkit: account.toolkitSlug, accountId: account.id, teamId: team.id }, 'Composio account of an unknown toolkit skipped');
+      logger.warn(
+        { toolkit: account.toolkitSlug, accountId: account.id, teamId: team.id },
+        'Composio account of an unknown toolkit skipped',
+      );
       continue;
     }
     const previous = rows.get(account.id);
@@ -106,29 +195,49 @@ export async function applySync(
   const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
   const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
   const presentAfter = new Set(listed.map((r) => r.slug));
-  if (!removeAllConfirmed && presentBefore.size > 0 && listed.length === 0) throw removeAllNeedsConfirmation();
   const usableAfter = new Set(listed.filter((r) => r.status === 'ACTIVE' && !r.disabled).map((r) => r.slug));
   const labels = new Map(providers.map((p) => [p.slug, p.label]));
-  const summary: SyncSummary = {
-    added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
-    removed: [...presentBefore].filter((slug) => !presentAfter.has(slug)).sort(),
-    unchanged: [...usableAfter].filter((slug) => usableBefore.has(slug)).sort(),
-    needsReconnect: [...presentAfter]
-      .filter((slug) => !usableAfter.has(slug))
-      .sort()
-      .map((slug) => ({ slug, label: labels.get(slug) ?? slug })),
+  return {
+    rows,
+    removesEverything: presentBefore.size > 0 && listed.length === 0,
+    summary: {
+      added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
+      removed: [...presentBefore].filter((slug) => !presentAfter.has(slug)).sort(),
+      unchanged: [...usableAfter].filter((slug) => usableBefore.has(slug)).sort(),
+      needsReconnect: [...presentAfter]
+        .filter((slug) => !usableAfter.has(slug))
+        .sort()
+        .map((slug) => ({ slug, label: labels.get(slug) ?? slug })),
+    },
   };
+}
 
-  if (rows.size > 0) await upsertAccounts(tx, team.id, [...rows.values()]);
-  await markVanished(tx, team.id, [...rows.keys()]);
-  await touchTeamSyncedAt(tx, team.id, kind);
-  await recordAudit(tx, {
-    teamId: team.id,
-    action: 'composio.synced',
-    target: 'Composio',
-    details: { ...summary, needsReconnect: summary.needsReconnect.map((p) => p.slug), accounts: rows.size, kind },
-  });
-  return summary;
+/** Null when nothing needs confirming; an account that only changed status is not taken away by the sync. */
+async function findLosses(tx: Tx, teamId: number, plan: SyncPlan): Promise<SyncLosses | null> {
+  const losing = await listAssistantsLosingAccounts(tx, teamId, [...plan.rows.keys()]);
+  if (!plan.removesEverything && losing.length === 0) return null;
+  return {
+    removesEverything: plan.removesEverything,
+    assistants: losing.map((r) => ({
+      id: r.assistant_id,
+      name: r.assistant_name,
+      integration: r.integration_label,
+      account: r.account_identity,
+    })),
+    total: losing[0]?.total ?? 0,
+  };
+}
+
+/** The first step of a sync or its preview: the user may sync the team, and Composio lists its accounts (no transaction held meanwhile). */
+async function listTeamAccounts(
+  deps: SyncDeps,
+  userId: number,
+  teamId: number,
+): Promise<{ team: TeamContext; accounts: ComposioAccount[] }> {
+  const team = await deps.db.withUser(userId, (tx) => loadSyncingTeam(tx, teamId));
+  if (!deps.composio) throw notConfigured();
+  // Only ever the team's own Composio user id: no other team can have it (a unique constraint).
+  return { team, accounts: await deps.composio.listAccounts(team.composioUserId) };
 }
 
 async function loadSyncingTeam(tx: Tx, teamId: number): Promise<TeamContext> {

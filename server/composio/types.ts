@@ -122,5 +122,12 @@ export interface ComposioGateway {
   /** One connected account (GET /api/v3.1/connected_accounts/{id}). */
   getAccount(accountId: string): Promise<ComposioAccountDetail>;
   /** Verifies a delivery's Standard Webhooks signature and timestamp with the SDK; throws ComposioWebhookRejected. */
-  verifyWebhook(delivery: { id: string; timestamp: string; signature: string; payload: string; secret: string; toleranceSeconds: number }): Promise<ComposioWebhookEvent>;
+  verifyWebhook(delivery: {
+    id: string;
+    timestamp: string;
+    signature: string;
+    payload: string;
+    secret: string;
+    toleranceSeconds: number;
+  }): Promise<ComposioWebhookEvent>;
 }

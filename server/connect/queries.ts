@@ -11,7 +11,15 @@ export function findOAuthProvider(tx: Tx, slug: string) {
 
 export function insertConnectState(
   tx: Tx,
-  state: { stateHash: string; teamId: number; sessionHash: string; integrationId: number; accountId: string; promptId: number | null; ttlSeconds: number },
+  state: {
+    stateHash: string;
+    teamId: number;
+    sessionHash: string;
+    integrationId: number;
+    accountId: string;
+    promptId: number | null;
+    ttlSeconds: number;
+  },
 ) {
   return tx.query(
     `INSERT INTO connect_states (state_hash, team_id, user_id, session_hash, integration_id, composio_account_id, prompt_id, expires_at)
@@ -22,7 +30,7 @@ export function insertConnectState(
 
 /** Old states of the team go when a new one is made: the table stays small without a sweeper. */
 export function deleteExpiredConnectStates(tx: Tx, teamId: number) {
-  return tx.query('DELETE FROM connect_states WHERE team_id = $1 AND expires_at < now() - interval \'1 day\'', [teamId]);
+  return tx.query("DELETE FROM connect_states WHERE team_id = $1 AND expires_at < now() - interval '1 day'", [teamId]);
 }
 
 /**
@@ -30,7 +38,14 @@ export function deleteExpiredConnectStates(tx: Tx, teamId: number) {
  * Anything else (forged, reused, expired, another team's or session's) finds no row and changes nothing.
  */
 export function consumeConnectState(tx: Tx, stateHash: string, teamId: number, sessionHash: string) {
-  return tx.maybeOne<{ integration_id: number; slug: string; label: string; composio_toolkits: string[]; composio_account_id: string; prompt_id: number | null }>(
+  return tx.maybeOne<{
+    integration_id: number;
+    slug: string;
+    label: string;
+    composio_toolkits: string[];
+    composio_account_id: string;
+    prompt_id: number | null;
+  }>(
     `UPDATE connect_states s SET used_at = now()
        FROM integrations i
       WHERE i.id = s.integration_id AND s.state_hash = $1 AND s.team_id = $2 AND s.user_id = current_app_user()

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { pageUrl as assistantPageUrl } from '../assistant-integrations/routes';
 import { ComposioError, composioFailureMessage } from '../composio/types';
 import { HttpError } from '../http/errors';
-import { flash } from '../http/flash';
+import { redirectWithFlash } from '../http/respond';
 import { wantsJson } from '../http/negotiate';
 import { parse } from '../http/validate';
 import { providerParam } from '../connections/schemas';
@@ -42,11 +42,13 @@ export function connectRoutes(deps: ConnectDeps): Router {
     const teamId = teamIdOf(req);
     await withFailureAsFlash(req, res, teamPageUrl(teamId), async () => {
       const outcome = await finishConnect(deps, { userId: req.session.userId!, teamId, state, sessionId: req.sessionID });
-      flash(req, outcome.kind, outcome.message);
-      if (outcome.promptId === null) return res.redirect(303, teamPageUrl(teamId));
+      const row = `provider-${outcome.slug}`;
+      if (outcome.promptId === null)
+        return redirectWithFlash(req, res, `${teamPageUrl(teamId)}#${row}`, outcome.kind, outcome.message, row);
       // Back to the assistant's picker for this integration, the new account chosen.
       const picker = `${assistantPageUrl(teamId, outcome.promptId)}/add/${outcome.integrationId}`;
-      res.redirect(303, outcome.connectionId ? `${picker}?connection=oauth2:${outcome.connectionId}` : assistantPageUrl(teamId, outcome.promptId));
+      const to = outcome.connectionId ? `${picker}?connection=oauth2:${outcome.connectionId}` : assistantPageUrl(teamId, outcome.promptId);
+      await redirectWithFlash(req, res, to, outcome.kind, outcome.message);
     });
   });
 
@@ -63,9 +65,9 @@ async function withFailureAsFlash(req: Request, res: Response, backTo: string, r
     await run();
   } catch (error) {
     const composio = error instanceof ComposioError;
-    const explained = error instanceof HttpError && ['composio_not_configured', 'no_auth_config', 'composio_user_id_changed'].includes(error.code);
+    const explained =
+      error instanceof HttpError && ['composio_not_configured', 'no_auth_config', 'composio_user_id_changed'].includes(error.code);
     if ((!composio && !explained) || wantsJson(req)) throw error;
-    flash(req, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
-    res.redirect(303, backTo);
+    await redirectWithFlash(req, res, backTo, 'error', composio ? composioFailureMessage(error) : (error as HttpError).message);
   }
 }

@@ -42,7 +42,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
     const team = await loadTeam(tx, start.teamId);
     requireAdmin(team, 'connect accounts');
     const provider = await findOAuthProvider(tx, start.slug);
-    if (!provider) throw notFound('That provider');
+    if (!provider) throw notFound('That integration');
     if (start.promptId !== null && !(await findAssistant(tx, team.id, start.promptId))) throw notFound('That assistant');
     return { team, provider };
   });
@@ -81,7 +81,9 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
 /** The first enabled OAuth2 auth config of the provider's toolkits, Composio-managed ones first. */
 async function findAuthConfig(composio: ComposioGateway, toolkits: string[]): Promise<ComposioAuthConfig | null> {
   for (const toolkit of toolkits) {
-    const usable = (await composio.listAuthConfigs(toolkit)).filter((c) => c.enabled && (c.authScheme ?? 'OAUTH2').toUpperCase().includes('OAUTH'));
+    const usable = (await composio.listAuthConfigs(toolkit)).filter(
+      (c) => c.enabled && (c.authScheme ?? 'OAUTH2').toUpperCase().includes('OAUTH'),
+    );
     const best = usable.find((c) => c.composioManaged) ?? usable[0];
     if (best) return best;
   }
@@ -94,6 +96,8 @@ export interface ConnectOutcome {
   /** The connection now in Switchboard, when the account is ACTIVE. */
   connectionId: number | null;
   integrationId: number;
+  /** The provider's slug: the team page's row (#provider-<slug>) the answer lands on. */
+  slug: string;
   promptId: number | null;
 }
 
@@ -102,7 +106,10 @@ export interface ConnectOutcome {
  * reads the account Composio created for that link and trusts its status, never the callback's
  * query. An ACTIVE account is synced into the team at once, under the team's sync lock.
  */
-export async function finishConnect(deps: ConnectDeps, finish: { userId: number; teamId: number; state: string; sessionId: string }): Promise<ConnectOutcome> {
+export async function finishConnect(
+  deps: ConnectDeps,
+  finish: { userId: number; teamId: number; state: string; sessionId: string },
+): Promise<ConnectOutcome> {
   const { team, link } = await deps.db.withUser(finish.userId, async (tx) => {
     const team = await loadTeam(tx, finish.teamId);
     requireAdmin(team, 'connect accounts');
@@ -119,19 +126,35 @@ export async function finishConnect(deps: ConnectDeps, finish: { userId: number;
   if (!deps.composio) throw notConfigured();
 
   const account = await deps.composio.getAccount(link.composio_account_id);
-  const base = { integrationId: link.integration_id, promptId: link.prompt_id, connectionId: null };
+  const base = { integrationId: link.integration_id, slug: link.slug, promptId: link.prompt_id, connectionId: null };
   if (account.userId !== null && account.userId !== team.composioUserId) {
-    return { ...base, kind: 'error', message: `${link.label} was not connected: Composio filed the account under another user id. Nothing was changed.` };
+    return {
+      ...base,
+      kind: 'error',
+      message: `${link.label} was not connected: Composio filed the account under another user id. Nothing was changed.`,
+    };
   }
   if (!link.composio_toolkits.includes(account.toolkitSlug)) {
-    return { ...base, kind: 'error', message: `${link.label} was not connected: Composio connected a ${account.toolkitSlug} account instead. Nothing was changed.` };
+    return {
+      ...base,
+      kind: 'error',
+      message: `${link.label} was not connected: Composio connected a ${account.toolkitSlug} account instead. Nothing was changed.`,
+    };
   }
   if (account.status === 'INITIATED' || account.status === 'INITIALIZING') {
-    return { ...base, kind: 'error', message: `${link.label} is not connected yet: the sign-in was not finished. Nothing was changed; press Connect to try again.` };
+    return {
+      ...base,
+      kind: 'error',
+      message: `${link.label} is not connected yet: the sign-in was not finished. Nothing was changed; press Connect to try again.`,
+    };
   }
   if (account.status !== 'ACTIVE') {
     const reason = account.statusReason ? ` (${account.statusReason.replace(/[.!?]$/, '')})` : '';
-    return { ...base, kind: 'error', message: `${link.label} was not connected: Composio reports it ${account.status.toLowerCase()}${reason}. Nothing was changed; press Connect to try again.` };
+    return {
+      ...base,
+      kind: 'error',
+      message: `${link.label} was not connected: Composio reports it ${account.status.toLowerCase()}${reason}. Nothing was changed; press Connect to try again.`,
+    };
   }
 
   const connectionId = await deps.db.withUser(finish.userId, async (tx) => {

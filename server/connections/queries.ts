@@ -1,4 +1,5 @@
 import type { Tx } from '../db';
+import { OAUTH2_LABEL } from '../composio/account-label';
 
 export interface ProviderRow {
   integration_id: number;
@@ -10,6 +11,8 @@ export interface ProviderRow {
   why_needed: string;
   required: boolean;
   connect_steps: string[];
+  /** oauth2, or api_key_or_oauth2 for a provider that also takes API keys. */
+  auth: string;
   composio_toolkits: string[];
   /** Accounts still present in Composio and not revoked. */
   accounts: number;
@@ -19,6 +22,8 @@ export interface ProviderRow {
   used_account_id: number | null;
   best_usable: boolean | null;
   identity: string | null;
+  /** How the best account is named on screens: its identity, else the end of its Composio id. */
+  account_label: string | null;
   connected_at: Date | null;
   last_synced_at: Date | null;
   /** False when an admin disabled the provider here. */
@@ -42,9 +47,9 @@ export function listProviders(tx: Tx, teamId: number) {
         GROUP BY pi.integration_id
      )
      SELECT i.id AS integration_id, i.slug, i.label, i.icon, i.category, i.description, i.why_needed, i.required,
-            i.connect_steps, i.composio_toolkits,
+            i.connect_steps, i.auth, i.composio_toolkits,
             coalesce(s.accounts, 0)::int AS accounts,
-            b.composio_status AS best_status, b.usable AS best_usable, b.account_identity AS identity,
+            b.composio_status AS best_status, b.usable AS best_usable, b.account_identity AS identity, b.account_label,
             b.connected_at,
             -- A sync skips unchanged rows; every account still present was seen by the team's last sync.
             greatest(b.last_synced_at, (SELECT t.last_synced_at FROM teams t WHERE t.id = $1)) AS last_synced_at,
@@ -57,7 +62,7 @@ export function listProviders(tx: Tx, teamId: number) {
           WHERE o.team_id = $1 AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
        ) s ON true
        LEFT JOIN LATERAL (
-         SELECT o.composio_status, o.account_identity, o.connected_at, o.last_synced_at,
+         SELECT o.composio_status, o.account_identity, ${OAUTH2_LABEL} AS account_label, o.connected_at, o.last_synced_at,
                 (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable
            FROM oauth2_connections o
           WHERE o.team_id = $1 AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
@@ -68,6 +73,7 @@ export function listProviders(tx: Tx, teamId: number) {
       WHERE cardinality(i.composio_toolkits) > 0
       ORDER BY i.category_position, i.position, i.id`,
     [teamId],
+    { timestamps: ['connected_at', 'last_synced_at'] },
   );
 }
 
@@ -120,8 +126,17 @@ const API_KEY_COLUMNS = `a.id, a.integration_id, a.label, a.secret_hint, a.creat
  * one statement, however many keys the team has (api_key_connections_label_idx).
  */
 export function listApiKeyIntegrationsWithKeys(tx: Tx, teamId: number) {
-  return tx.query<{ integration_id: number; slug: string; label: string; icon: string; key_count: number; keys: ApiKeyRow[] }>(
-    `SELECT i.id AS integration_id, i.slug, i.label, i.icon,
+  return tx.query<{
+    integration_id: number;
+    slug: string;
+    label: string;
+    icon: string;
+    category: string;
+    description: string;
+    key_count: number;
+    keys: ApiKeyRow[];
+  }>(
+    `SELECT i.id AS integration_id, i.slug, i.label, i.icon, i.category, i.description,
             (SELECT count(*)::int FROM api_key_connections a WHERE a.team_id = $1 AND a.integration_id = i.id) AS key_count,
             coalesce((SELECT json_agg(k) FROM (
                         SELECT ${API_KEY_COLUMNS}
@@ -166,8 +181,8 @@ export function insertApiKey(tx: Tx, key: { teamId: number; integrationId: numbe
 }
 
 export function findApiKey(tx: Tx, teamId: number, keyId: number) {
-  return tx.maybeOne<{ id: number; label: string; integration_label: string; used_by: number }>(
-    `SELECT a.id, a.label, i.label AS integration_label,
+  return tx.maybeOne<{ id: number; label: string; integration_label: string; integration_slug: string; used_by: number }>(
+    `SELECT a.id, a.label, i.label AS integration_label, i.slug AS integration_slug,
             (SELECT count(*)::int FROM prompt_integration pi WHERE pi.api_connection_id = a.id) AS used_by
        FROM api_key_connections a JOIN integrations i ON i.id = a.integration_id
       WHERE a.id = $1 AND a.team_id = $2`,

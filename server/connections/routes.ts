@@ -4,14 +4,18 @@ import type { Database } from '../db';
 import type { ComposioGateway } from '../composio/types';
 import { ComposioError, composioFailureMessage } from '../composio/types';
 import { revokeProvider } from '../composio/revoke';
-import { syncJson, syncMessage, syncTeam } from '../composio/sync';
+import { describeLosses, previewSyncLosses, syncJson, syncMessage, syncTeam } from '../composio/sync';
 import { HttpError } from '../http/errors';
+import { handleForm } from '../http/form';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
+import { applyFilter, categoriesOf, describeFilter } from '../filters/integration-filter';
+import { TEAM_AUTH_CHOICES, TEAM_STATUS_CHOICES, apiKeyFilterable, providerFilterable, teamFilterSchema } from './filter';
+import { assistantReturnPath, pickerWithKeyUrl } from './key-form-link';
 import { apiKeySchema, pageQuerySchema, providerParam, syncSchema, toggleSchema } from './schemas';
 import {
   addApiKey,
@@ -27,7 +31,8 @@ import {
 } from './service';
 
 // Mounted at /app/team/:teamId/integrations (HTML forms; each change answers 303 back with a flash)
-// GET  /                          the team's connections
+// GET  /                          the team's connections (?q=&status=&auth=&category= filter the HTML;
+//                                  ?add_key=<provider>&return_to=<assistant page> opens that add-key form)
 // GET  /:provider/connect         how to connect: a page, or the dialog fragment for htmx
 // POST /sync                      sync from Composio (confirm=yes when it would remove every connection)
 // GET  /sync/confirm              confirmation: Composio listed no accounts
@@ -36,13 +41,15 @@ import {
 // GET  /:provider/revoke          confirmation
 // POST /:provider/revoke          revoke in Composio
 // GET  /:provider/api-keys        all of a provider's API keys, a page at a time (?page=)
-// POST /:provider/api-keys        add an API key (label, key)
+// POST /:provider/api-keys        add an API key (label, key; return_to: back to that assistant's picker)
 // GET  /api-keys/:keyId/delete    confirmation
 // POST /api-keys/:keyId/delete    delete an API key
 // (The team's Composio user id is not chosen here: it is generated, or bound by an operator with
 // npm run team:composio. See docs/decisions/013-team-composio-user-id.md.)
 
 export const CONNECT_TARGET = 'connect-body';
+/** The filter form swaps only the list of providers and API keys (and its count). */
+const LIST_TARGET = 'integration-list';
 
 export interface ConnectionDeps {
   config: Config;
@@ -56,16 +63,11 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
 
   router.get('/', async (req, res) => {
     if (wantsJson(req)) {
+      // The filter is for people: the JSON answer lists every provider, whatever the query string.
       const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
       return res.json(providersJson(team, providers, deps.composio !== null));
     }
-    const view = await withTeam(db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
-    res.render('connections/page', {
-      title: `Integrations · ${view.team.name}`,
-      ...view,
-      providerGroups: groupByCategory(view.providers),
-      ...composioLocals(deps, view.team),
-    });
+    await showTeamPage(deps, req, res);
   });
 
   router.get('/:provider/connect', async (req, res) => {
@@ -80,11 +82,19 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   });
 
   router.get('/sync/confirm', async (req, res) => {
-    const team = await withTeam(db, req, async (_tx, team) => {
-      requireAdmin(team, 'sync connections from Composio');
-      return team;
+    await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
+      const { team, losses } = await previewSyncLosses(
+        { db, composio: deps.composio, logger: req.log },
+        req.session.userId!,
+        teamIdOf(req),
+      );
+      const title = !losses
+        ? 'Sync from Composio'
+        : losses.removesEverything
+          ? 'Remove every connection?'
+          : 'Take connections away from assistants?';
+      res.render('connections/sync-confirm', { title, team, losses, describeLosses, ...composioLocals(deps, team) });
     });
-    res.render('connections/sync-confirm', { title: 'Remove every connection?', team, ...composioLocals(deps, team) });
   });
 
   router.post('/:provider/toggle', async (req, res) => {
@@ -92,7 +102,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
     try {
       const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled, confirm));
-      done(req, res, { to: teamPageUrl(req), message, json: { enabled } });
+      await done(req, res, { to: teamPageUrl(req), row: `provider-${slug}`, message, json: { enabled } });
     } catch (error) {
       if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
       res.redirect(303, `${teamPageUrl(req)}/${slug}/disable`);
@@ -118,7 +128,12 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const slug = parse(providerParam, req.params.provider);
     await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
       const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
-      done(req, res, { to: teamPageUrl(req), kind: outcome.complete ? 'success' : 'error', message: outcome.message });
+      await done(req, res, {
+        to: teamPageUrl(req),
+        row: `provider-${slug}`,
+        kind: outcome.complete ? 'success' : 'error',
+        message: outcome.message,
+      });
     });
   });
 
@@ -131,9 +146,18 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
 
   router.post('/:provider/api-keys', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const form = parse(apiKeySchema, req.body ?? {});
-    const message = await withTeam(db, req, (tx, team) => addApiKey(tx, team, slug, form, config.encryptionKey));
-    done(req, res, { to: teamPageUrl(req), message });
+    // From an assistant's "How to connect": back to its picker with the new key chosen.
+    const returnTo = assistantReturnPath((req.body as Record<string, unknown> | undefined)?.return_to, teamIdOf(req));
+    // Refused: the page again with this form open; the key itself is never shown again, not even to the person who typed it.
+    const render = () => showTeamPage(deps, req, res, { openKeyForm: slug, returnTo });
+    await handleForm(req, res, { name: `add-key-${slug}`, keep: ['label'], render }, async () => {
+      const form = parse(apiKeySchema, req.body ?? {});
+      const added = await withTeam(db, req, (tx, team) => addApiKey(tx, team, slug, form, config.encryptionKey));
+      const back = returnTo
+        ? { to: pickerWithKeyUrl(returnTo, added.integrationId, added.keyId) }
+        : { to: teamPageUrl(req), row: `api-keys-${slug}` };
+      await done(req, res, { ...back, message: added.message });
+    });
   });
 
   router.get('/api-keys/:keyId/delete', async (req, res) => {
@@ -144,11 +168,45 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
 
   router.post('/api-keys/:keyId/delete', async (req, res) => {
     const keyId = parse(idParam('API key id'), req.params.keyId);
-    const message = await withTeam(db, req, (tx, team) => removeApiKey(tx, team, keyId));
-    done(req, res, { to: teamPageUrl(req), message });
+    const { message, integration } = await withTeam(db, req, (tx, team) => removeApiKey(tx, team, keyId));
+    await done(req, res, { to: teamPageUrl(req), row: `api-keys-${integration}`, message });
   });
 
   return router;
+}
+
+/**
+ * The team page, filtered (?q=&status=&auth=&category=); the filter form's htmx request gets only the
+ * list. A refused add-key form shows it again open, still on its way back to the assistant.
+ */
+async function showTeamPage(
+  deps: ConnectionDeps,
+  req: Request,
+  res: Response,
+  refused?: { openKeyForm: string; returnTo: string | null },
+): Promise<void> {
+  const filter = parse(teamFilterSchema, req.query);
+  const view = await withTeam(deps.db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
+  const providers = applyFilter(view.providers, providerFilterable, filter);
+  const apiKeyIntegrations = applyFilter(view.apiKeyIntegrations, apiKeyFilterable, filter);
+  const openKeyForm = refused?.openKeyForm ?? providerParam.safeParse(req.query.add_key).data ?? null;
+  res.render(htmxTarget(req) === LIST_TARGET ? 'connections/_filtered' : 'connections/page', {
+    title: `Integrations · ${view.team.name}`,
+    ...view,
+    providerGroups: groupByCategory(providers),
+    apiKeyIntegrations,
+    openKeyForm,
+    returnTo: refused ? refused.returnTo : openKeyForm ? assistantReturnPath(req.query.return_to, view.team.id) : null,
+    filter,
+    filterAction: teamPageUrl(req),
+    filterSummary: describeFilter(filter, TEAM_STATUS_CHOICES),
+    statusChoices: TEAM_STATUS_CHOICES,
+    authChoices: TEAM_AUTH_CHOICES,
+    categories: categoriesOf([...view.providers, ...view.apiKeyIntegrations]),
+    shown: providers.length + apiKeyIntegrations.length,
+    total: view.providers.length + view.apiKeyIntegrations.length,
+    ...composioLocals(deps, view.team),
+  });
 }
 
 export function composioLocals(deps: ConnectionDeps, team: TeamContext) {

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-export const providerParam = z
-  .string()
-  .regex(/^[a-z0-9_]{1,50}$/, 'That is not a provider name Switchboard knows.');
+export const providerParam = z.string().regex(/^[a-z0-9_]{1,50}$/, 'That is not a provider name Switchboard knows.');
 
 /**
  * "I have seen what this takes away": forms send confirm=yes, JSON sends true. Absent is false, so
@@ -25,7 +23,11 @@ export const toggleSchema = z.object({
 export const syncSchema = z.object({ confirm: confirmField });
 
 export const apiKeySchema = z.object({
-  label: z.string({ message: 'Give the key a label, e.g. "Production key".' }).trim().min(1, 'Give the key a label, e.g. "Production key".').max(100, 'Keep the label under 100 characters.'),
+  label: z
+    .string({ message: 'Give the key a label, e.g. "Production key".' })
+    .trim()
+    .min(1, 'Give the key a label, e.g. "Production key".')
+    .max(100, 'Keep the label under 100 characters.'),
   key: z
     .string({ message: 'Paste the API key.' })
     .trim()
@@ -38,6 +40,10 @@ export const apiKeySchema = z.object({
 export const pageQuerySchema = z.object({
   page: z.preprocess(
     (value) => (value === undefined || value === '' ? 1 : value),
-    z.coerce.number({ message: 'page must be a number.' }).int('page must be a whole number.').min(1, 'page starts at 1.').max(1_000_000, 'page is too large.'),
+    z.coerce
+      .number({ message: 'page must be a number.' })
+      .int('page must be a whole number.')
+      .min(1, 'page starts at 1.')
+      .max(1_000_000, 'page is too large.'),
   ),
 });

@@ -1,4 +1,5 @@
 import type { Tx } from '../db';
+import { readTogether } from '../db/together';
 import { listRecentAudit, recordAudit } from '../audit/queries';
 import { encryptSecret, secretHint } from '../crypto/secrets';
 import { HttpError, notFound } from '../http/errors';
@@ -28,10 +29,14 @@ export interface ProviderView {
   description: string;
   whyNeeded: string;
   connectSteps: string[];
+  /** Also takes API keys (the team page's add-key form), e.g. GitHub. */
+  takesApiKeys: boolean;
   connected: boolean;
   enabled: boolean;
   status: ProviderStatus;
   accountEmail: string | null;
+  /** The account named for people: its identity, or "Gmail account ending …a1b2". */
+  accountLabel: string | null;
   /** The one account the using assistants share, if they share one. */
   usedAccountId: number | null;
   connectedAt: Date | null;
@@ -45,7 +50,8 @@ export interface ProviderView {
  */
 export function toProviderView(row: ProviderRow): ProviderView {
   const connected = row.accounts > 0 && row.best_usable === true;
-  const status: ProviderStatus = row.accounts === 0 ? 'not_connected' : !connected ? 'needs_reconnect' : row.enabled ? 'connected' : 'disabled';
+  const status: ProviderStatus =
+    row.accounts === 0 ? 'not_connected' : !connected ? 'needs_reconnect' : row.enabled ? 'connected' : 'disabled';
   return {
     provider: row.slug,
     label: row.label,
@@ -55,13 +61,16 @@ export function toProviderView(row: ProviderRow): ProviderView {
     description: row.description,
     whyNeeded: row.why_needed,
     connectSteps: row.connect_steps,
+    takesApiKeys: row.auth === 'api_key_or_oauth2',
     connected,
     enabled: row.enabled,
     status,
     accountEmail: row.identity,
+    accountLabel: row.account_label,
     usedAccountId: row.used_account_id,
     connectedAt: row.connected_at,
-    lastSyncedAt: row.last_synced_at,
+    // A provider with no account was never synced in: "synced <date>" would be the team's last sync.
+    lastSyncedAt: row.accounts > 0 ? row.last_synced_at : null,
     usedBy: row.used_by,
   };
 }
@@ -91,18 +100,19 @@ export async function loadProviders(tx: Tx, team: TeamContext): Promise<Provider
   return (await listProviders(tx, team.id)).map(toProviderView);
 }
 
-/** The team integrations page: four statements (team, providers, API keys, activity) however large the team. */
+/** The team integrations page: its three reads (providers, API keys, activity) in one statement, however large the team. */
 export async function loadConnectionsPage(tx: Tx, team: TeamContext) {
-  return {
-    providers: await loadProviders(tx, team),
-    apiKeyIntegrations: await listApiKeyIntegrationsWithKeys(tx, team.id),
-    activity: await listRecentAudit(tx, team.id, 20),
-  };
+  const [providers, apiKeyIntegrations, activity] = await readTogether(tx, (batch) => [
+    loadProviders(batch, team),
+    listApiKeyIntegrationsWithKeys(batch, team.id),
+    listRecentAudit(batch, team.id, 20),
+  ]);
+  return { providers, apiKeyIntegrations, activity };
 }
 
 export async function loadProvider(tx: Tx, team: TeamContext, slug: string): Promise<ProviderView> {
   const provider = (await loadProviders(tx, team)).find((p) => p.provider === slug);
-  if (!provider) throw notFound('That provider');
+  if (!provider) throw notFound('That integration');
   return provider;
 }
 
@@ -122,15 +132,27 @@ export async function loadDisableConfirmation(tx: Tx, team: TeamContext, slug: s
 export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, enabled: boolean, confirmed = false): Promise<string> {
   requireAdmin(team, 'enable or disable connections');
   const provider = await findProvider(tx, slug);
-  if (!provider) throw notFound('That provider');
+  if (!provider) throw notFound('That integration');
   if (!enabled && !confirmed) {
     const assistants = (await listAssistantsUsingProvider(tx, team.id, provider.id)).map((a) => a.name);
     if (assistants.length > 0) throw disableNeedsConfirmation(provider.label, assistants);
   }
   const changed = await setProviderEnabled(tx, team.id, provider.id, enabled);
-  if (changed.length === 0) throw new HttpError(409, `${provider.label} is not connected, so there is nothing to ${enabled ? 'enable' : 'disable'}.`, 'not_connected');
-  await recordAudit(tx, { teamId: team.id, action: enabled ? 'connection.enabled' : 'connection.disabled', target: provider.label, details: { provider: slug } });
-  return enabled ? `Enabled ${provider.label} for ${team.name}.` : `Disabled ${provider.label} for ${team.name}. Assistants that use it show "Connection lost" until it is enabled again.`;
+  if (changed.length === 0)
+    throw new HttpError(
+      409,
+      `${provider.label} is not connected, so there is nothing to ${enabled ? 'enable' : 'disable'}.`,
+      'not_connected',
+    );
+  await recordAudit(tx, {
+    teamId: team.id,
+    action: enabled ? 'connection.enabled' : 'connection.disabled',
+    target: provider.label,
+    details: { provider: slug },
+  });
+  return enabled
+    ? `Enabled ${provider.label} for ${team.name}.`
+    : `Disabled ${provider.label} for ${team.name}. Assistants that use it show "Connection lost" until it is enabled again.`;
 }
 
 export const disableNeedsConfirmation = (label: string, assistants: string[]) =>
@@ -141,13 +163,20 @@ export const disableNeedsConfirmation = (label: string, assistants: string[]) =>
     { assistants },
   );
 
-export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: { label: string; key: string }, encryptionKey: Buffer): Promise<string> {
+/** Adds an API key; says which key of which integration it is, for the way back to an assistant's picker. */
+export async function addApiKey(tx: Tx, team: TeamContext, slug: string, form: { label: string; key: string }, encryptionKey: Buffer) {
   requireAdmin(team, 'add API keys');
   const integration = await findApiKeyIntegration(tx, slug);
   if (!integration) throw notFound('That integration');
-  await insertApiKey(tx, { teamId: team.id, integrationId: integration.id, label: form.label, encrypted: encryptSecret(encryptionKey, form.key), hint: secretHint(form.key) });
+  const { id } = await insertApiKey(tx, {
+    teamId: team.id,
+    integrationId: integration.id,
+    label: form.label,
+    encrypted: encryptSecret(encryptionKey, form.key),
+    hint: secretHint(form.key),
+  });
   await recordAudit(tx, { teamId: team.id, action: 'api_key.added', target: `${form.label} (${integration.label})` });
-  return `Added the API key "${form.label}" for ${integration.label}.`;
+  return { keyId: id, integrationId: integration.id, message: `Added the API key "${form.label}" for ${integration.label}.` };
 }
 
 export const API_KEYS_PER_PAGE = 50;
@@ -156,7 +185,10 @@ export const API_KEYS_PER_PAGE = 50;
 export async function loadApiKeysPage(tx: Tx, slug: string, team: TeamContext, page: number) {
   const integration = await findApiKeyIntegration(tx, slug);
   if (!integration) throw notFound('That integration');
-  const { total, keys } = await listApiKeysPage(tx, team.id, integration.id, { limit: API_KEYS_PER_PAGE, offset: (page - 1) * API_KEYS_PER_PAGE });
+  const { total, keys } = await listApiKeysPage(tx, team.id, integration.id, {
+    limit: API_KEYS_PER_PAGE,
+    offset: (page - 1) * API_KEYS_PER_PAGE,
+  });
   return { integration: { ...integration, slug }, total, keys, page, pages: Math.max(1, Math.ceil(total / API_KEYS_PER_PAGE)) };
 }
 
@@ -167,10 +199,11 @@ export async function loadApiKey(tx: Tx, team: TeamContext, keyId: number) {
   return key;
 }
 
-export async function removeApiKey(tx: Tx, team: TeamContext, keyId: number): Promise<string> {
+/** Deletes one API key; says which, and of which integration (its slug) for the page to return to. */
+export async function removeApiKey(tx: Tx, team: TeamContext, keyId: number): Promise<{ message: string; integration: string }> {
   const key = await loadApiKey(tx, team, keyId);
   const deleted = await deleteApiKey(tx, team.id, keyId);
   if (!deleted) throw notFound('That API key');
   await recordAudit(tx, { teamId: team.id, action: 'api_key.removed', target: `${key.label} (${key.integration_label})` });
-  return `Deleted the API key "${key.label}" for ${key.integration_label}.`;
+  return { message: `Deleted the API key "${key.label}" for ${key.integration_label}.`, integration: key.integration_slug };
 }

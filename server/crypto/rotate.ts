@@ -21,7 +21,9 @@ export async function rotateEncryptionKey(db: Database, keys: { from: Buffer; to
     const check = await findKeyCheck(tx);
     if (check && !opensKeyCheck(keys.from, check)) {
       if (opensKeyCheck(keys.to, check)) return { alreadyRotated: true as const };
-      throw new RotationError(`${keys.fromName} is not the key the stored API keys are encrypted with (it does not open the key check); nothing was changed.`);
+      throw new RotationError(
+        `${keys.fromName} is not the key the stored API keys are encrypted with (it does not open the key check); nothing was changed.`,
+      );
     }
     const stored = await listStoredSecrets(tx);
     const rows: { id: number; secretEncrypted: string }[] = [];

@@ -15,7 +15,10 @@ export interface LockFile {
 }
 
 export class EmbeddedDatabaseBusyError extends Error {
-  constructor(readonly lock: LockFile, dataDir: string) {
+  constructor(
+    readonly lock: LockFile,
+    dataDir: string,
+  ) {
     super(
       `The embedded database in ${dataDir} is in use by another Switchboard process (pid ${lock.pid}). ` +
         'Stop that process first (Ctrl+C in its terminal), then run this again; or set DATABASE_URL to use a PostgreSQL server.',

@@ -61,7 +61,9 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     });
     const running = worker;
     const port = await new Promise<number>((resolve, reject) => {
-      running.once('message', (message: { port?: number; error?: string }) => (message.error ? reject(new Error(message.error)) : resolve(message.port!)));
+      running.once('message', (message: { port?: number; error?: string }) =>
+        message.error ? reject(new Error(message.error)) : resolve(message.port!),
+      );
       running.once('error', reject);
       running.once('exit', (code) => reject(new Error(`The embedded database stopped while starting (exit code ${code}).`)));
     });

@@ -9,16 +9,31 @@ import { isDatabaseUnavailable } from './unavailable';
 export type Row = Record<string, unknown>;
 
 export interface Tx {
-  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T extends Row = Row>(sql: string, params?: unknown[], options?: ReadOptions): Promise<T[]>;
   /** Exactly one row, or throws. */
-  one<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T>;
+  one<T extends Row = Row>(sql: string, params?: unknown[], options?: ReadOptions): Promise<T>;
   /** The first row or null. */
-  maybeOne<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T | null>;
+  maybeOne<T extends Row = Row>(sql: string, params?: unknown[], options?: ReadOptions): Promise<T | null>;
+}
+
+export interface ReadOptions {
+  /**
+   * The row's timestamp columns. A read sent on its own gets them as Dates from pg; one sent with
+   * others in a single statement (./together.ts) gets them back through JSON, as text, and turns
+   * them back into Dates by this list, so callers see the same rows either way.
+   */
+  timestamps?: readonly string[];
 }
 
 export interface Database {
   /** Runs fn in a transaction as the app role with the acting user set: row-level security applies. */
   withUser<T>(userId: number, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * withUser, with the rows of `firstRead` sent in the same round trip as BEGIN and the acting user
+   * (the user's teams, which nearly every request needs first). It is a simple-protocol query, which
+   * takes no parameters: `firstRead` is constant SQL that reads the acting user from the settings.
+   */
+  withUserReading<R extends Row, T>(userId: number, firstRead: string, fn: (tx: Tx, rows: R[]) => Promise<T>): Promise<T>;
   /** Runs fn in a transaction as the table owner: for sign-in, seeding and the command line only. */
   withOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
@@ -58,14 +73,15 @@ export function createDatabase(options: DatabaseOptions): Database {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
 
-  async function transaction<T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     const tx = wrap(client, options.onStatement);
     let broken: Error | undefined;
     try {
       options.onStatement?.(begin);
-      await client.query(begin);
-      const result = await fn(tx);
+      // Several statements in one simple query answer with one result each; the last one is the read.
+      const answered = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(tx, (Array.isArray(answered) ? answered.at(-1)! : answered).rows as Row[]);
       options.onStatement?.('COMMIT');
       await client.query('COMMIT');
       return result;
@@ -83,10 +99,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool,
     description: options.description,
     withUser(userId, fn) {
-      return transaction(beginAsUser(userId), fn);
+      return transaction(beginAsUser(userId), (tx) => fn(tx));
+    },
+    async withUserReading<R extends Row, T>(userId: number, firstRead: string, fn: (tx: Tx, rows: R[]) => Promise<T>) {
+      return transaction(`${beginAsUser(userId)}; ${constantRead(firstRead)}`, (tx, rows) => fn(tx, rows as R[]));
     },
     withOwner(fn) {
-      return transaction('BEGIN', fn);
+      return transaction('BEGIN', (tx) => fn(tx));
     },
     async ping() {
       try {
@@ -104,8 +123,9 @@ export function createDatabase(options: DatabaseOptions): Database {
 }
 
 /**
- * BEGIN and the acting user in one round trip: a simple-protocol query of two statements (the
- * simple protocol takes no parameters, so the user id is inlined, and only ever as an integer).
+ * BEGIN and the acting user in one round trip: a simple-protocol query of two statements, three
+ * with withUserReading's read (the simple protocol takes no parameters, so the user id is inlined,
+ * and only ever as an integer).
  * Transaction-local: the embedded database shares one session across pooled connections.
  */
 function beginAsUser(userId: number): string {
@@ -113,21 +133,32 @@ function beginAsUser(userId: number): string {
   return `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '${userId}', true)`;
 }
 
+/** A read that can ride in the BEGIN round trip: one statement, no parameters. */
+function constantRead(sql: string): string {
+  const trimmed = sql.trim().replace(/;$/, '');
+  if (/\$\d/.test(trimmed) || trimmed.includes(';')) throw new TypeError('A read sent with BEGIN is one statement without parameters.');
+  return trimmed;
+}
+
 function wrap(client: pg.PoolClient, onStatement?: (sql: string) => void): Tx {
-  async function query<T extends Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return txOf(async <T extends Row>(sql: string, params: unknown[] = []): Promise<T[]> => {
     onStatement?.(sql);
     const result = await client.query(sql, params);
     return result.rows as T[];
-  }
+  });
+}
+
+/** A Tx from its query function: one and maybeOne are the same on every kind of Tx. */
+export function txOf(query: Tx['query']): Tx {
   return {
     query,
-    async one<T extends Row>(sql: string, params?: unknown[]) {
-      const rows = await query<T>(sql, params);
+    async one<T extends Row>(sql: string, params?: unknown[], options?: ReadOptions) {
+      const rows = await query<T>(sql, params, options);
       if (rows.length !== 1) throw new Error(`Expected one row, got ${rows.length}`);
       return rows[0]!;
     },
-    async maybeOne<T extends Row>(sql: string, params?: unknown[]) {
-      const rows = await query<T>(sql, params);
+    async maybeOne<T extends Row>(sql: string, params?: unknown[], options?: ReadOptions) {
+      const rows = await query<T>(sql, params, options);
       return rows[0] ?? null;
     },
   };

@@ -50,7 +50,15 @@ export function setUpStaticFiles(options: { root: string; cache: boolean }) {
 
   const shortCache = options.cache ? 60 * 60 : 0;
   const serve = sources.map((s) =>
-    express.static(s.dir, { index: false, maxAge: 0, setHeaders: (res) => res.setHeader('Cache-Control', res.locals.immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : `public, max-age=${shortCache}`) }),
+    express.static(s.dir, {
+      index: false,
+      maxAge: 0,
+      setHeaders: (res) =>
+        res.setHeader(
+          'Cache-Control',
+          res.locals.immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : `public, max-age=${shortCache}`,
+        ),
+    }),
   );
 
   const fingerprinted: RequestHandler = (req, res, next) => {

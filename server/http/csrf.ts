@@ -22,7 +22,8 @@ export function setUpCsrf(options: { secret: string; production: boolean }): Req
   const protect: RequestHandler = (req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const valid = req.session?.userId ? synchronised.isRequestValid(req) : anonymous.isRequestValid(req);
-    if (!valid) return next(new HttpError(403, 'Your form expired or came from another site. Reload the page and try again.', 'invalid_csrf_token'));
+    if (!valid)
+      return next(new HttpError(403, 'Your form expired or came from another site. Reload the page and try again.', 'invalid_csrf_token'));
     next();
   };
   // Lazy: only a page that renders a form asks for a token, so redirects and JSON set no cookie.

@@ -23,6 +23,9 @@ export function healthCheck(db: Database): RequestHandler {
       res.json({ status: 'ok' });
       return;
     }
-    res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).json({ status: 'unavailable', error: 'database_unavailable', message: DATABASE_UNAVAILABLE_MESSAGE });
+    res
+      .status(503)
+      .set('Retry-After', String(RETRY_AFTER_SECONDS))
+      .json({ status: 'unavailable', error: 'database_unavailable', message: DATABASE_UNAVAILABLE_MESSAGE });
   };
 }

@@ -29,8 +29,7 @@ function defaultCode(status: number): string {
       422: 'unprocessable',
       429: 'too_many_requests',
       503: 'unavailable',
-    }[status] ??
-    'error'
+    }[status] ?? 'error'
   );
 }
 
@@ -96,14 +95,22 @@ function describeClientError(error: ClientError): { status: number; code: string
   }
   switch (error.type) {
     case 'entity.too.large':
-      return { status: 413, code: 'too_large', message: `The request is too large: send at most ${Math.floor((error.limit ?? 102400) / 1024)} kB.` };
+      return {
+        status: 413,
+        code: 'too_large',
+        message: `The request is too large: send at most ${Math.floor((error.limit ?? 102400) / 1024)} kB.`,
+      };
     case 'parameters.too.many':
       return { status: 413, code: 'too_large', message: 'The form has too many fields.' };
     case 'entity.parse.failed':
       return { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' };
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return { status: 415, code: 'unsupported_media_type', message: 'The request body uses a character set or encoding Switchboard does not read: send UTF-8.' };
+      return {
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'The request body uses a character set or encoding Switchboard does not read: send UTF-8.',
+      };
     default:
       return { status: error.status, code: defaultCode(error.status), message: 'The request could not be read. Check it and try again.' };
   }

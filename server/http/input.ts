@@ -13,7 +13,13 @@ export const requireReadableBody: RequestHandler = (req, _res, next) => {
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
     if (changes && hasBody(req.headers) && !req.is(READABLE_TYPES)) {
       const type = req.get('content-type') ?? 'no Content-Type';
-      return next(new HttpError(415, `Switchboard reads forms (application/x-www-form-urlencoded) and JSON (application/json), not ${type.split(';')[0]}.`, 'unsupported_media_type'));
+      return next(
+        new HttpError(
+          415,
+          `Switchboard reads forms (application/x-www-form-urlencoded) and JSON (application/json), not ${type.split(';')[0]}.`,
+          'unsupported_media_type',
+        ),
+      );
     }
     req.body = {};
   }
@@ -30,7 +36,14 @@ function hasBody(headers: Record<string, unknown>): boolean {
  */
 export const rejectNulCharacters: RequestHandler = (req, _res, next) => {
   const field = findNul(req.body, '') ?? findNul(req.query, '');
-  if (field !== null) return next(new HttpError(400, `"${field || 'the request'}" contains a NUL character (\\0), which is not allowed. Remove it and try again.`, 'bad_request'));
+  if (field !== null)
+    return next(
+      new HttpError(
+        400,
+        `"${field || 'the request'}" contains a NUL character (\\0), which is not allowed. Remove it and try again.`,
+        'bad_request',
+      ),
+    );
   next();
 };
 

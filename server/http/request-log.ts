@@ -3,6 +3,8 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 
 declare global {
+  // Express's own Request type is declared in this namespace; augmenting it is the only way in.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       id: string;

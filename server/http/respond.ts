@@ -6,14 +6,26 @@ import { saveSession } from './session';
 
 /**
  * The end of every change: JSON clients get the data, everyone else a flash message and a
- * 303 back to the page (htmx follows the redirect and swaps the page in).
+ * 303 back to the page (htmx follows the redirect and swaps the page in). With `row` (the id of
+ * the row the change was about) the redirect lands on that row and the message is shown in it.
  */
-export function done(req: Request, res: Response, outcome: { to: string; kind?: FlashKind; message: string; json?: object }): Promise<void> {
+export function done(
+  req: Request,
+  res: Response,
+  outcome: { to: string; row?: string; kind?: FlashKind; message: string; json?: object },
+): Promise<void> {
   if (wantsJson(req)) {
     res.json({ success: true, message: outcome.message, ...outcome.json });
     return Promise.resolve();
   }
-  return redirectWithFlash(req, res, outcome.to, outcome.kind ?? 'success', outcome.message);
+  return redirectWithFlash(
+    req,
+    res,
+    outcome.row ? `${outcome.to}#${outcome.row}` : outcome.to,
+    outcome.kind ?? 'success',
+    outcome.message,
+    outcome.row,
+  );
 }
 
 /**
@@ -22,8 +34,15 @@ export function done(req: Request, res: Response, outcome: { to: string; kind?: 
  * next page before the flash is stored (it then shows one page late). Never rejects: a failed save
  * becomes the error page.
  */
-export async function redirectWithFlash(req: Request, res: Response, to: string, kind: FlashKind, text: string): Promise<void> {
-  flash(req, kind, text);
+export async function redirectWithFlash(
+  req: Request,
+  res: Response,
+  to: string,
+  kind: FlashKind,
+  text: string,
+  row?: string,
+): Promise<void> {
+  flash(req, kind, text, row);
   try {
     await saveSession(req);
   } catch (error) {

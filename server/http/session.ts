@@ -23,7 +23,10 @@ const PRUNE_INTERVAL_SECONDS = 15 * 60;
  * pending flash) have a row; a signed-in request reads its row once and writes it at most once a
  * minute (see touchSession). Expired rows are pruned every 15 minutes.
  */
-export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): { handlers: RequestHandler[]; store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void } } {
+export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): {
+  handlers: RequestHandler[];
+  store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void };
+} {
   const PgStore = connectPgSimple(session);
   const store = new PgStore({
     pool: options.pool,

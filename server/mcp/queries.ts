@@ -11,10 +11,10 @@ export interface AssistantScope {
  * then show only that assistant and its team's connections. See docs/decisions/011-mcp-endpoint.md.
  */
 export function actForAssistant(tx: Tx, scope: AssistantScope | null) {
-  return tx.query(`SELECT set_config('role', 'switchboard_mcp', true), set_config('app.mcp_team_id', $1, true), set_config('app.mcp_prompt_id', $2, true)`, [
-    scope ? String(scope.teamId) : '',
-    scope ? String(scope.promptId) : '',
-  ]);
+  return tx.query(
+    `SELECT set_config('role', 'switchboard_mcp', true), set_config('app.mcp_team_id', $1, true), set_config('app.mcp_prompt_id', $2, true)`,
+    [scope ? String(scope.teamId) : '', scope ? String(scope.promptId) : ''],
+  );
 }
 
 export interface TokenMatch {
@@ -82,6 +82,7 @@ export function listToolSources(tx: Tx, scope: AssistantScope) {
       WHERE pi.team_id = $1 AND pi.prompt_id = $2
       ORDER BY i.category_position, i.position, i.id`,
     [scope.teamId, scope.promptId],
+    { timestamps: ['fetched_at'] },
   );
 }
 
@@ -181,6 +182,15 @@ export function recordToolCall(tx: Tx, scope: AssistantScope, call: ToolCallReco
   return tx.query(
     `INSERT INTO mcp_tool_calls (team_id, prompt_id, token_id, token_name, tool, outcome, reason, duration_ms)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [scope.teamId, scope.promptId, call.tokenId, call.tokenName, call.tool.slice(0, 200), call.outcome, call.reason, Math.max(0, Math.round(call.durationMs))],
+    [
+      scope.teamId,
+      scope.promptId,
+      call.tokenId,
+      call.tokenName,
+      call.tool.slice(0, 200),
+      call.outcome,
+      call.reason,
+      Math.max(0, Math.round(call.durationMs)),
+    ],
   );
 }

@@ -24,7 +24,12 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
     if (!caller) return;
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return jsonRpcError(res, 405, -32000, 'Method not allowed: send MCP messages with POST (this server is stateless and keeps no sessions).');
+      return jsonRpcError(
+        res,
+        405,
+        -32000,
+        'Method not allowed: send MCP messages with POST (this server is stateless and keeps no sessions).',
+      );
     }
     const mcp = createAssistantMcpServer(deps, caller);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -40,7 +45,8 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
   return router;
 }
 
-const UNAUTHORIZED = 'Unauthorized: send a valid assistant token as "Authorization: Bearer <token>". Tokens are created on the assistant\'s page in Switchboard.';
+const UNAUTHORIZED =
+  'Unauthorized: send a valid assistant token as "Authorization: Bearer <token>". Tokens are created on the assistant\'s page in Switchboard.';
 
 /**
  * The token's assistant, or an answer already sent: 401 for a missing, malformed, unknown or revoked
@@ -95,7 +101,8 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 const mcpErrors: ErrorRequestHandler = (error, req, res, _next) => {
   if (res.headersSent) return;
   const status = typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : 500;
-  if (status >= 400 && status < 500) return jsonRpcError(res, status, -32700, 'The request body is not valid JSON (or is larger than 1 MB).');
+  if (status >= 400 && status < 500)
+    return jsonRpcError(res, status, -32700, 'The request body is not valid JSON (or is larger than 1 MB).');
   req.log?.error({ err: error }, 'MCP request failed');
   jsonRpcError(res, 500, -32603, 'Internal error; it has been logged.');
 };

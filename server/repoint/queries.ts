@@ -1,7 +1,7 @@
 import type { Tx } from '../db';
 import type { ConnectionKind, ConnectionOption } from '../assistant-integrations/queries';
+import { OAUTH2_LABEL } from '../composio/account-label';
 
-const OAUTH2_LABEL = `coalesce(o.account_identity, i.label || ' account connected ' || to_char(o.connected_at, 'DD Mon YYYY'))`;
 /** The same test as the assistant picker's (server/assistant-integrations/queries.ts USABLE_OAUTH2). */
 const USABLE_OAUTH2 = `o.enabled AND o.revoked_at IS NULL AND o.disconnected_at IS NULL AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled`;
 

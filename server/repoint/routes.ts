@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { Database } from '../db';
 import { retryOnceOnConflict } from '../db/retry';
 import { connectionRefSchema } from '../assistant-integrations/schemas';
-import { HttpError } from '../http/errors';
+import { handleForm } from '../http/form';
 import { idParam } from '../http/ids';
 import { wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
-import { parse } from '../http/validate';
+import { InputError, parse } from '../http/validate';
 import { teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { loadSource, moveAll, type ConnectionRef } from './service';
 import type { SourceConnection } from './queries';
@@ -32,25 +32,25 @@ export function repointRoutes(db: Database): Router {
     const source = sourceOf(req);
     const view = await withTeam(db, req, async (tx, team) => ({ team, connection: await loadSource(tx, team, source) }));
     if (wantsJson(req)) return res.json({ connection: view.connection });
-    render(res, 200, { ...view, error: null });
+    render(res, view);
   });
 
   router.post('/:kind/:connectionId/move', async (req, res) => {
     const source = sourceOf(req);
-    const form = parse(moveFormSchema, req.body ?? {});
-    const ref = connectionRefSchema.safeParse(form.to);
-    if (!ref.success) throw new HttpError(400, `The connection to move to ${ref.error.issues[0]!.message}.`);
-    const to = ref.data;
     const back = usedByUrl(teamIdOf(req), source);
-    try {
-      const result = await retryOnceOnConflict(() => withTeam(db, req, (tx, team) => moveAll(tx, team, source, to)));
+    // A refused move shows the page again, with what to fix beside "Move all to".
+    const showPage = async () =>
+      render(res, await withTeam(db, req, async (tx, team) => ({ team, connection: await loadSource(tx, team, source) })));
+    await handleForm(req, res, { name: 'move-form', keep: ['to'], mainField: 'to', render: showPage }, async () => {
+      const form = parse(moveFormSchema, req.body ?? {});
+      const ref = connectionRefSchema.safeParse(form.to);
+      if (!ref.success) {
+        const message = `The connection to move to ${ref.error.issues[0]!.message}.`;
+        throw new InputError(400, message, { to: message });
+      }
+      const result = await retryOnceOnConflict(() => withTeam(db, req, (tx, team) => moveAll(tx, team, source, ref.data)));
       await done(req, res, { to: back, kind: result.moved ? 'success' : 'info', message: result.message, json: { moved: result.moved } });
-    } catch (error) {
-      // A plain form that could not be accepted gets the page again, with what to fix.
-      if (!(error instanceof HttpError) || error.status !== 422 || wantsJson(req)) throw error;
-      const view = await withTeam(db, req, async (tx, team) => ({ team, connection: await loadSource(tx, team, source) }));
-      render(res, 422, { ...view, error: error.message });
-    }
+    });
   });
 
   return router;
@@ -62,8 +62,8 @@ function sourceOf(req: Request): ConnectionRef {
   return { kind: kind === 'api-key' ? 'api_key' : 'oauth2', id };
 }
 
-function render(res: Response, status: number, view: { team: TeamContext; connection: SourceConnection; error: string | null }) {
-  res.status(status).render('connections/used-by', {
+function render(res: Response, view: { team: TeamContext; connection: SourceConnection }) {
+  res.render('connections/used-by', {
     ...view,
     title: `Assistants using ${view.connection.label}`,
     moveUrl: `${usedByUrl(view.team.id, view.connection)}/move`,

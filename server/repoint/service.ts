@@ -23,11 +23,20 @@ const plural = (n: number) => `${n} assistant${n === 1 ? '' : 's'}`;
  * Moves every assistant that uses `source` to `target`, in the caller's transaction: the target is
  * checked and locked, the assistants locked in id order, then one UPDATE and one audit row.
  */
-export async function moveAll(tx: Tx, team: TeamContext, source: ConnectionRef, target: ConnectionRef): Promise<{ moved: number; message: string }> {
+export async function moveAll(
+  tx: Tx,
+  team: TeamContext,
+  source: ConnectionRef,
+  target: ConnectionRef,
+): Promise<{ moved: number; message: string }> {
   requireAdmin(team, 'move assistants to another connection');
   const from = await loadSource(tx, team, source);
   if (from.kind === target.kind && from.id === target.id) {
-    throw new HttpError(422, `The assistants already use ${from.label}. Choose another ${from.integration_label} connection to move them to.`, 'invalid_connection');
+    throw new HttpError(
+      422,
+      `The assistants already use ${from.label}. Choose another ${from.integration_label} connection to move them to.`,
+      'invalid_connection',
+    );
   }
   const to = await lockUsableTarget(tx, team.id, from.integration_id, target.kind, target.id);
   if (!to) {
@@ -44,7 +53,12 @@ export async function moveAll(tx: Tx, team: TeamContext, source: ConnectionRef, 
     teamId: team.id,
     action: 'connection.assistants_moved',
     target: `${from.integration_label}: ${from.label} to ${to.label}`,
-    details: { integration: from.integration_slug, from: { kind: from.kind, id: from.id, label: from.label }, to: { kind: target.kind, id: to.id, label: to.label }, count: rows.length },
+    details: {
+      integration: from.integration_slug,
+      from: { kind: from.kind, id: from.id, label: from.label },
+      to: { kind: target.kind, id: to.id, label: to.label },
+      count: rows.length,
+    },
   });
   return { moved: rows.length, message: `Moved ${plural(rows.length)} from ${from.label} to ${to.label}.` };
 }

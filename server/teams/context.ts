@@ -1,8 +1,9 @@
 import type { Request } from 'express';
-import type { Database, Tx } from '../db';
+import type { Database, Row, Tx } from '../db';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import { parse } from '../http/validate';
+import { listTeamsOfActingUser, TEAMS_OF_ACTING_USER, type TeamRow } from './queries';
 
 export interface TeamContext {
   id: number;
@@ -14,6 +15,8 @@ export interface TeamContext {
   lastSyncedAt: Date | null;
   /** Whether the last sync was pressed by someone or ran in the background. */
   lastSyncKind: 'manual' | 'automatic' | null;
+  /** Why the background sync left Composio's last listing unapplied, until a person syncs. */
+  syncPausedReason: string | null;
   /** Providers whose accounts are all unusable (expired, failed, disabled in Composio): the nav shows the count. */
   needsReconnect: number;
   /** Every team of the user, for the team switcher. */
@@ -22,11 +25,12 @@ export interface TeamContext {
 
 /**
  * Runs fn in one transaction as the signed-in user, with the team of the URL loaded. A team the user
- * does not belong to is a 404, exactly like one that does not exist.
+ * does not belong to is a 404, exactly like one that does not exist. The teams are read in the same
+ * round trip as BEGIN (docs/decisions/017-one-round-trip-per-read.md).
  */
 export async function withTeam<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext) => Promise<T>): Promise<T> {
   const teamId = teamIdOf(req);
-  return db.withUser(req.session.userId!, async (tx) => fn(tx, await loadTeam(tx, teamId)));
+  return db.withUserReading<TeamRow & Row, T>(req.session.userId!, TEAMS_OF_ACTING_USER, (tx, rows) => fn(tx, teamFrom(rows, teamId)));
 }
 
 /** The team id of the URL: a malformed one is a 400 before any query runs. */
@@ -34,17 +38,12 @@ export function teamIdOf(req: Request): number {
   return parse(idParam('team id'), (req.params as Record<string, string>).teamId);
 }
 
+/** The team of the URL, for a transaction opened with withUser rather than withTeam. */
 export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
-  const rows = await tx.query<{ id: number; name: string; role: 'admin' | 'member'; composio_user_id: string; last_synced_at: Date | null; last_sync_kind: 'manual' | 'automatic' | null; needs_reconnect: number }>(
-    `SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at, t.last_sync_kind,
-            (SELECT count(*)::int FROM (
-               SELECT 1 FROM oauth2_connections o
-                WHERE o.team_id = t.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
-                GROUP BY o.integration_id
-               HAVING NOT bool_or(o.composio_status = 'ACTIVE' AND NOT o.composio_disabled)) r) AS needs_reconnect
-       FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
-      ORDER BY t.name, t.id`,
-  );
+  return teamFrom(await listTeamsOfActingUser(tx), teamId);
+}
+
+function teamFrom(rows: TeamRow[], teamId: number): TeamContext {
   const team = rows.find((row) => row.id === teamId);
   if (!team) throw notFound('That team');
   return {
@@ -55,6 +54,7 @@ export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
     composioUserId: team.composio_user_id,
     lastSyncedAt: team.last_synced_at,
     lastSyncKind: team.last_sync_kind,
+    syncPausedReason: team.sync_paused_reason,
     needsReconnect: team.needs_reconnect,
     teams: rows.map(({ id, name }) => ({ id, name })),
   };

@@ -2,7 +2,10 @@ import type { Tx } from '../db';
 
 /** For the operator's command line, as the table owner. */
 export function findTeamByName(tx: Tx, name: string) {
-  return tx.maybeOne<{ id: number; name: string; composio_user_id: string }>('SELECT id, name, composio_user_id FROM teams WHERE name = $1 FOR UPDATE', [name]);
+  return tx.maybeOne<{ id: number; name: string; composio_user_id: string }>(
+    'SELECT id, name, composio_user_id FROM teams WHERE name = $1 FOR UPDATE',
+    [name],
+  );
 }
 
 export function findTeamByComposioUserId(tx: Tx, composioUserId: string) {
@@ -16,4 +19,38 @@ export function listTeamNames(tx: Tx) {
 /** The unique constraint on teams.composio_user_id refuses an id another team has, whatever raced. */
 export function setTeamComposioUserId(tx: Tx, teamId: number, composioUserId: string) {
   return tx.query('UPDATE teams SET composio_user_id = $2 WHERE id = $1', [teamId, composioUserId]);
+}
+
+export interface TeamRow {
+  id: number;
+  name: string;
+  role: 'admin' | 'member';
+  composio_user_id: string;
+  last_synced_at: Date | null;
+  last_sync_kind: 'manual' | 'automatic' | null;
+  sync_paused_reason: string | null;
+  needs_reconnect: number;
+}
+
+/**
+ * The acting user's teams, each with the user's role and how many providers need reconnecting (the
+ * nav's count). No parameters: it can ride in the BEGIN round trip (Database.withUserReading).
+ * Every request pays for it, so the count looks at one account per integration (the best one, the
+ * first entry of oauth2_connections_present_idx) rather than at every account of the team: a
+ * grouping over all of them took 10 ms for a team of 30,000 connections, this takes under 1 ms.
+ */
+export const TEAMS_OF_ACTING_USER = `
+  SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at, t.last_sync_kind, t.sync_paused_reason,
+         (SELECT count(*)::int FROM integrations i
+            CROSS JOIN LATERAL (
+              SELECT (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable FROM oauth2_connections o
+               WHERE o.team_id = t.id AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
+               ORDER BY (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) DESC, o.composio_updated_at DESC, o.id DESC
+               LIMIT 1) best
+           WHERE NOT best.usable) AS needs_reconnect
+    FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
+   ORDER BY t.name, t.id`;
+
+export function listTeamsOfActingUser(tx: Tx) {
+  return tx.query<TeamRow & Record<string, unknown>>(TEAMS_OF_ACTING_USER);
 }

@@ -39,12 +39,21 @@ export async function provisionUser(
      ON CONFLICT (name) DO NOTHING RETURNING id, composio_user_id`,
     [input.teamName, input.firstTeamComposioUserId ?? null],
   );
-  const team = insertedTeam ?? (await tx.one<{ id: number; composio_user_id: string }>('SELECT id, composio_user_id FROM teams WHERE name = $1', [input.teamName]));
+  const team =
+    insertedTeam ??
+    (await tx.one<{ id: number; composio_user_id: string }>('SELECT id, composio_user_id FROM teams WHERE name = $1', [input.teamName]));
   const teamId = team.id;
 
   await tx.query(
     'INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE SET role = EXCLUDED.role',
     [teamId, userId, input.role],
   );
-  return { userId, teamId, teamComposioUserId: team.composio_user_id, createdUser: Boolean(insertedUser), createdTeam: Boolean(insertedTeam), role: input.role };
+  return {
+    userId,
+    teamId,
+    teamComposioUserId: team.composio_user_id,
+    createdUser: Boolean(insertedUser),
+    createdTeam: Boolean(insertedTeam),
+    role: input.role,
+  };
 }

@@ -24,7 +24,10 @@ export async function applyExpiredEvent(
     if (teams.length === 0) return 'unknown_account';
     if (teams.length > 1) {
       // Only rows left from before each team had its own Composio user id can do this; guessing would be worse.
-      logger.warn({ accountId: delivery.accountId, teams: teams.map((t) => t.team_id) }, 'Expired webhook for an account several teams synced: not applied');
+      logger.warn(
+        { accountId: delivery.accountId, teams: teams.map((t) => t.team_id) },
+        'Expired webhook for an account several teams synced: not applied',
+      );
       return 'ambiguous_account';
     }
     const teamId = teams[0]!.team_id;

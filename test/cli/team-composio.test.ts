@@ -17,7 +17,11 @@ interface Result {
 /** A command line script as a person runs it, on an embedded data directory with the app stopped. */
 async function cli(script: string, dataDir: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
   try {
-    const { stdout, stderr } = await run(TSX, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(TSX, [script, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -31,18 +35,32 @@ describe('npm run team:composio', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
     try {
       // COMPOSIO_USER_ID becomes the id of the first team of an empty database, and only of that one.
-      const sales = await cli('server/cli/user-create.ts', dir, ['--email', 'ana@example.com', '--password', 'a long password', '--team', 'Sales'], { COMPOSIO_USER_ID: 'alice-workspace' });
+      const sales = await cli(
+        'server/cli/user-create.ts',
+        dir,
+        ['--email', 'ana@example.com', '--password', 'a long password', '--team', 'Sales'],
+        { COMPOSIO_USER_ID: 'alice-workspace' },
+      );
       expect(sales.stdout).toContain('Created team "Sales"; it syncs the accounts of Composio user id alice-workspace.');
-      const support = await cli('server/cli/user-create.ts', dir, ['--email', 'bo@example.com', '--password', 'a long password', '--team', 'Support'], { COMPOSIO_USER_ID: 'alice-workspace' });
+      const support = await cli(
+        'server/cli/user-create.ts',
+        dir,
+        ['--email', 'bo@example.com', '--password', 'a long password', '--team', 'Support'],
+        { COMPOSIO_USER_ID: 'alice-workspace' },
+      );
       expect(support.stdout).toMatch(/Created team "Support"; it syncs the accounts of Composio user id sb_team_[0-9a-f]{32}\./);
 
       const taken = await bind(dir, 'Support', 'alice-workspace');
       expect(taken.code).toBe(1);
-      expect(taken.stderr.trim()).toBe('Composio user id alice-workspace belongs to team "Sales"; a team can only sync an id no other team has. Nothing was changed.');
+      expect(taken.stderr.trim()).toBe(
+        'Composio user id alice-workspace belongs to team "Sales"; a team can only sync an id no other team has. Nothing was changed.',
+      );
 
       const bound = await bind(dir, 'Support', 'bob-workspace');
       expect(bound.code).toBe(0);
-      expect(bound.stdout).toMatch(/^Team "Support" now syncs the Composio accounts of user id bob-workspace \(it was sb_team_[0-9a-f]{32}\)\./);
+      expect(bound.stdout).toMatch(
+        /^Team "Support" now syncs the Composio accounts of user id bob-workspace \(it was sb_team_[0-9a-f]{32}\)\./,
+      );
 
       // The binding holds: Sales cannot take it, and binding it again changes nothing.
       const stolen = await bind(dir, 'Sales', 'bob-workspace');

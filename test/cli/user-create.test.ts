@@ -11,7 +11,11 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 /** `npm run user:create -- ...` as a person runs it, on an embedded data directory. */
 async function userCreate(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, ['server/cli/user-create.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, timeout: 60_000 });
+    const { stdout, stderr } = await run(TSX, ['server/cli/user-create.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -25,7 +29,16 @@ describe('npm run user:create', () => {
   it('creates the user, the team and the membership, and is safe to run again', async () => {
     const dir = tempDir();
     try {
-      const first = await userCreate(dir, ['--email', 'Ana@Example.com', '--password', 'a long password', '--team', 'Sales', '--role', 'admin']);
+      const first = await userCreate(dir, [
+        '--email',
+        'Ana@Example.com',
+        '--password',
+        'a long password',
+        '--team',
+        'Sales',
+        '--role',
+        'admin',
+      ]);
       expect(first.code).toBe(0);
       expect(first.stdout).toContain('Created user ana@example.com.');
       expect(first.stdout).toMatch(/Created team "Sales"; it syncs the accounts of Composio user id sb_team_[0-9a-f]{32}\./);

@@ -14,7 +14,10 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 /** `npm run user:password -- ...` as a script runs it: the new password on standard input. */
 function userPassword(dataDir: string, args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, ['server/cli/user-password.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir } });
+    const child = spawn(TSX, ['server/cli/user-password.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -29,7 +32,8 @@ async function passwordHashOf(dataDir: string, email: string): Promise<string> {
   const client = new pg.Client({ connectionString: embedded.connectionString });
   try {
     await client.connect();
-    return (await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [email])).rows[0]!.password_hash;
+    return (await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [email])).rows[0]!
+      .password_hash;
   } finally {
     await client.end();
     await embedded.stop();

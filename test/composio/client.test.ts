@@ -30,7 +30,10 @@ function account(n: number, extra: Partial<FakeAccount> = {}): FakeAccount {
 const listRequests = () => fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v3.1/connected_accounts');
 
 async function failureOf(promise: Promise<unknown>): Promise<ComposioError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ComposioError);
   return err as ComposioError;
 }
@@ -68,7 +71,13 @@ describe('listAccounts', () => {
 
   test('maps status, disabled flag, dates and lower-cases the toolkit slug', async () => {
     fake.setAccounts([
-      account(1, { toolkit: 'GMail', status: 'EXPIRED', isDisabled: true, createdAt: '2026-02-01T10:00:00Z', updatedAt: '2026-03-01T10:00:00Z' }),
+      account(1, {
+        toolkit: 'GMail',
+        status: 'EXPIRED',
+        isDisabled: true,
+        createdAt: '2026-02-01T10:00:00Z',
+        updatedAt: '2026-03-01T10:00:00Z',
+      }),
     ]);
 
     const [only] = await gateway().listAccounts('team-7');
@@ -85,7 +94,7 @@ describe('listAccounts', () => {
     });
   });
 
-  test('takes identity from alias, else a real email in data or state, never REDACTED or made up', async () => {
+  test('takes identity from alias, else a real email, else a login, in data or state, never REDACTED or made up', async () => {
     fake.setAccounts([
       account(1, { alias: 'Support inbox', email: 'support@example.com' }),
       account(2, { email: 'ops@example.com' }),
@@ -93,6 +102,8 @@ describe('listAccounts', () => {
       account(4, { email: 'REDACTED', data: { email: 'REDACTED' } }),
       account(5),
       account(6, { alias: '  ', email: 'blank-alias@example.com' }),
+      account(7, { data: { login: 'octocat' } }),
+      account(8, { data: { login: 'REDACTED', username: 'notion-ana' } }),
     ]);
 
     const accounts = await gateway().listAccounts('team-7');
@@ -105,6 +116,8 @@ describe('listAccounts', () => {
       ca_4: null,
       ca_5: null,
       ca_6: 'blank-alias@example.com',
+      ca_7: 'octocat',
+      ca_8: 'notion-ana',
     });
   });
 
@@ -236,9 +249,7 @@ describe('revokeAccount', () => {
 
     await gateway().revokeAccount('ca_1');
 
-    expect(fake.requests).toEqual([
-      { method: 'DELETE', path: '/api/v3.1/connected_accounts/ca_1', query: { revoke_on_delete: 'true' } },
-    ]);
+    expect(fake.requests).toEqual([{ method: 'DELETE', path: '/api/v3.1/connected_accounts/ca_1', query: { revoke_on_delete: 'true' } }]);
     expect(fake.revokedIds).toEqual(['ca_1']);
     expect(fake.accounts.map((a) => a.id)).toEqual(['ca_2']);
   });

@@ -58,7 +58,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['encryption-key', 'abc', /secrets\/encryption-key is not a valid encryption key \(it must be 64 hexadecimal characters\)\. .*set ENCRYPTION_KEY/],
+    [
+      'encryption-key',
+      'abc',
+      /secrets\/encryption-key is not a valid encryption key \(it must be 64 hexadecimal characters\)\. .*set ENCRYPTION_KEY/,
+    ],
     ['encryption-key', `${'z'.repeat(64)}`, /is not a valid encryption key/],
     ['encryption-key', '', /is not a valid encryption key/],
     ['session-secret', 'short', /secrets\/session-secret is not a valid session secret \(it must be at least 32 characters\)/],
@@ -73,7 +77,13 @@ describe('loadConfig', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32), DATA_DIR: dataDir(), PORT: '8080' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 's'.repeat(40),
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      DATA_DIR: dataDir(),
+      PORT: '8080',
+    });
     expect(config.isProduction).toBe(true);
     expect(config.port).toBe(8080);
   });

@@ -25,14 +25,19 @@ interface Ran {
 
 async function runScript(script: string, env: Record<string, string>, args: string[] = []): Promise<Ran> {
   try {
-    const { stdout, stderr } = await run(TSX, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(TSX, [script, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
-const rotate = (fresh: FreshDatabase, env: Record<string, string>, args: string[] = []) => runScript('server/cli/keys-rotate.ts', { ...fresh.env, ...env }, args);
+const rotate = (fresh: FreshDatabase, env: Record<string, string>, args: string[] = []) =>
+  runScript('server/cli/keys-rotate.ts', { ...fresh.env, ...env }, args);
 
 /** A team with the three API keys, encrypted with `hex`. */
 async function storeKeys(db: Database, hex: string, plaintexts = PLAINTEXTS): Promise<void> {
@@ -51,7 +56,9 @@ async function storeKeys(db: Database, hex: string, plaintexts = PLAINTEXTS): Pr
 
 const storedCiphertexts = (db: Database) =>
   db.withOwner(async (tx) => ({
-    keys: (await tx.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM api_key_connections ORDER BY id')).map((r) => r.secret_encrypted),
+    keys: (await tx.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM api_key_connections ORDER BY id')).map(
+      (r) => r.secret_encrypted,
+    ),
     check: await tx.maybeOne('SELECT value_encrypted FROM encryption_key_check'),
   }));
 
@@ -78,7 +85,9 @@ describe('the encryption key check', () => {
       expect(await verifyEncryptionKey(db, key(OLD), 'ENCRYPTION_KEY')).toBe('verified');
       const refused = verifyEncryptionKey(db, key(OTHER), 'ENCRYPTION_KEY');
       await expect(refused).rejects.toThrow(EncryptionKeyMismatchError);
-      await expect(refused).rejects.toThrow(/^ENCRYPTION_KEY does not decrypt the API keys stored in this database\. [^\n]*keys:rotate[^\n]*$/);
+      await expect(refused).rejects.toThrow(
+        /^ENCRYPTION_KEY does not decrypt the API keys stored in this database\. [^\n]*keys:rotate[^\n]*$/,
+      );
       await expect(verifyEncryptionKey(db, key(OTHER), '/data/secrets/encryption-key')).rejects.toThrow(
         /^The generated key in \/data\/secrets\/encryption-key \(used because ENCRYPTION_KEY is not set\) does not decrypt/,
       );
@@ -125,7 +134,9 @@ describe('npm run keys:rotate', () => {
 
     const wrongOld = await rotate(f, { OLD_ENCRYPTION_KEY: OTHER, ENCRYPTION_KEY: NEW });
     expect(wrongOld.code).toBe(1);
-    expect(wrongOld.stderr.trim()).toBe('OLD_ENCRYPTION_KEY is not the key the stored API keys are encrypted with (it does not open the key check); nothing was changed.');
+    expect(wrongOld.stderr.trim()).toBe(
+      'OLD_ENCRYPTION_KEY is not the key the stored API keys are encrypted with (it does not open the key check); nothing was changed.',
+    );
     expect(await f.use(storedCiphertexts)).toEqual(before);
 
     const res = await rotate(f, { OLD_ENCRYPTION_KEY: OLD, ENCRYPTION_KEY: NEW });
@@ -153,7 +164,9 @@ describe('npm run keys:rotate', () => {
     const before = await f.use(storedCiphertexts);
     const res = await rotate(f, { OLD_ENCRYPTION_KEY: OLD, ENCRYPTION_KEY: NEW });
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/^1 of 4 stored API keys do not decrypt with OLD_ENCRYPTION_KEY \(api_key_connections ids \d+\); nothing was changed\.\n$/);
+    expect(res.stderr).toMatch(
+      /^1 of 4 stored API keys do not decrypt with OLD_ENCRYPTION_KEY \(api_key_connections ids \d+\); nothing was changed\.\n$/,
+    );
     expect(await f.use(storedCiphertexts)).toEqual(before);
   }, 60_000);
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../../server/db/embedded';
 import { migrate } from '../../server/db/migrate';
+import { itOnPostgres } from '../helpers/postgres-only';
 
 const MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
 
@@ -49,7 +50,10 @@ async function checkMigration(url: string): Promise<void> {
   await migrate(url);
   await withClient(url, async (c) => {
     const teams = Object.fromEntries(
-      (await c.query<{ name: string; composio_user_id: string }>('SELECT name, composio_user_id FROM teams')).rows.map((r) => [r.name, r.composio_user_id]),
+      (await c.query<{ name: string; composio_user_id: string }>('SELECT name, composio_user_id FROM teams')).rows.map((r) => [
+        r.name,
+        r.composio_user_id,
+      ]),
     );
     expect(teams.Oldest).toBe('shared');
     expect(teams.Own).toBe('own-id');
@@ -60,11 +64,28 @@ async function checkMigration(url: string): Promise<void> {
       'SELECT t.name, a.action, a.target, a.details FROM audit_events a JOIN teams t ON t.id = a.team_id ORDER BY t.name',
     );
     expect(audit.rows).toEqual([
-      { name: 'Default', action: 'composio.user_id_assigned', target: teams.Default, details: { previous: null, reason: 'server_default' } },
-      { name: 'Younger', action: 'composio.user_id_assigned', target: teams.Younger, details: { previous: 'shared', reason: 'shared_with_another_team' } },
-      { name: 'Youngest', action: 'composio.user_id_assigned', target: teams.Youngest, details: { previous: 'shared', reason: 'shared_with_another_team' } },
+      {
+        name: 'Default',
+        action: 'composio.user_id_assigned',
+        target: teams.Default,
+        details: { previous: null, reason: 'server_default' },
+      },
+      {
+        name: 'Younger',
+        action: 'composio.user_id_assigned',
+        target: teams.Younger,
+        details: { previous: 'shared', reason: 'shared_with_another_team' },
+      },
+      {
+        name: 'Youngest',
+        action: 'composio.user_id_assigned',
+        target: teams.Youngest,
+        details: { previous: 'shared', reason: 'shared_with_another_team' },
+      },
     ]);
-    const duplicate = await c.query("UPDATE teams SET composio_user_id = 'shared' WHERE name = 'Own'").catch((error: { code?: string }) => error.code);
+    const duplicate = await c
+      .query("UPDATE teams SET composio_user_id = 'shared' WHERE name = 'Own'")
+      .catch((error: { code?: string }) => error.code);
     expect(duplicate).toBe('23505');
     const created = await c.query<{ composio_user_id: string }>("INSERT INTO teams (name) VALUES ('New') RETURNING composio_user_id");
     expect(created.rows[0]!.composio_user_id).toMatch(/^sb_team_[0-9a-f]{32}$/);
@@ -84,8 +105,8 @@ describe('migration: each team owns one Composio user id', () => {
   });
 
   const serverUrl = process.env.TEST_DATABASE_URL;
-  const onServer = serverUrl ? it : it.skip; // CI always runs it: .ci/run sets TEST_DATABASE_URL
-  onServer('on PostgreSQL: the same', async () => {
+  // CI always runs it: .ci/run sets TEST_DATABASE_URL.
+  itOnPostgres('on PostgreSQL: the same', async () => {
     const name = `switchboard_migrate_ids_${process.pid}_${Date.now()}`;
     await withClient(serverUrl!, (c) => c.query(`CREATE DATABASE ${name}`));
     const url = new URL(serverUrl!);

@@ -73,7 +73,7 @@ function startApp(dataDir: string): Started {
   const listening = new Promise<number | null>((resolve) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(out);
+      const match = /running at http:\/\/localhost:(\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
     void exit.then(() => resolve(null));
@@ -92,34 +92,49 @@ describe('two app processes starting together on one embedded data directory', (
 
     const apps = [startApp(dir), startApp(dir)];
     const ports = await Promise.all(apps.map((a) => a.listening));
-    const runners = apps.filter((_, i) => ports[i] !== null);
     const losers = apps.filter((_, i) => ports[i] === null);
     try {
       expect(ports.filter((port) => port !== null)).toHaveLength(1);
       expect(await losers[0]!.exit).toBe(1);
-      expect(losers[0]!.stderr()).toMatch(/^The embedded database in .+ is in use by another Switchboard process \(pid \d+\)\. Stop that process first/m);
+      expect(losers[0]!.stderr()).toMatch(
+        /^The embedded database in .+ is in use by another Switchboard process \(pid \d+\)\. Stop that process first/m,
+      );
 
       const base = `http://127.0.0.1:${ports.find((p) => p !== null)}`;
       const agent = request.agent(base);
       const login = await agent.get('/login');
-      expect((await agent.post('/login').type('form').send({ email: 'demo@example.com', password: DEMO_PASSWORD, _csrf: csrfFrom(login.text) })).status).toBe(303);
+      expect(
+        (
+          await agent
+            .post('/login')
+            .type('form')
+            .send({ email: 'demo@example.com', password: DEMO_PASSWORD, _csrf: csrfFrom(login.text) })
+        ).status,
+      ).toBe(303);
       const home = await agent.get('/app').redirects(1);
       const teamPage = new URL(home.redirects.at(-1) ?? `${base}/app`).pathname;
       expect(teamPage).toMatch(/^\/app\/team\/\d+\/assistants$/);
       let acknowledged = 0;
       for (let i = 0; i < 20; i++) {
-        const res = await agent.post(teamPage).type('form').send({ _csrf: csrfFrom(home.text), name: `Kept ${i}`, description: '' });
+        const res = await agent
+          .post(teamPage)
+          .type('form')
+          .send({ _csrf: csrfFrom(home.text), name: `Kept ${i}`, description: '' });
         if (res.status === 303) acknowledged++;
       }
       expect(acknowledged).toBe(20);
 
       // The command line refuses too while the app holds the directory.
-      const cli = spawnSync(TSX, ['server/cli/user-create.ts', '--email', 'x@example.com', '--password', 'a long password', '--team', 'X'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const cli = spawnSync(
+        TSX,
+        ['server/cli/user-create.ts', '--email', 'x@example.com', '--password', 'a long password', '--team', 'X'],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
       expect(cli.status).toBe(1);
       expect(cli.stderr).toContain('is in use by another Switchboard process');
     } finally {
@@ -128,7 +143,12 @@ describe('two app processes starting together on one embedded data directory', (
     }
 
     const reopened = await startEmbeddedDatabase(dir);
-    const db = createDatabase({ connectionString: reopened.connectionString, description: 'reopened', maxConnections: 1, onClose: () => reopened.stop() });
+    const db = createDatabase({
+      connectionString: reopened.connectionString,
+      description: 'reopened',
+      maxConnections: 1,
+      onClose: () => reopened.stop(),
+    });
     try {
       const { n } = await db.withOwner((tx) => tx.one<{ n: number }>("SELECT count(*)::int AS n FROM prompts WHERE name LIKE 'Kept %'"));
       expect(n).toBe(20);

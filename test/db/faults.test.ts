@@ -92,7 +92,10 @@ async function onEmbeddedThroughRelay(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!onPostgres) console.log('faults.test: embedded database, so connections are cut at a relay (PGlite has one backend, which pg_terminate_backend cannot reach)');
+  if (!onPostgres)
+    console.log(
+      'faults.test: embedded database, so connections are cut at a relay (PGlite has one backend, which pg_terminate_backend cannot reach)',
+    );
   const url = onPostgres ? await onOwnPostgresDatabase() : await onEmbeddedThroughRelay();
   db = createDatabase({ connectionString: url, description: 'under faults', maxConnections: onPostgres ? 10 : 1 });
   fake = await startFakeComposio();
@@ -130,7 +133,11 @@ describe('connections dying under parallel load', () => {
     }
     fake.setAccounts(
       teams.flatMap((team) =>
-        Array.from({ length: ACCOUNTS_PER_TEAM }, (_, n) => ({ id: `faults_${team.teamId}_${n}`, userId: `faults-team-${team.teamId}`, toolkit: TOOLKITS[n % TOOLKITS.length]! })),
+        Array.from({ length: ACCOUNTS_PER_TEAM }, (_, n) => ({
+          id: `faults_${team.teamId}_${n}`,
+          userId: `faults-team-${team.teamId}`,
+          toolkit: TOOLKITS[n % TOOLKITS.length]!,
+        })),
       ),
     );
     const workers: Worker[] = [];
@@ -152,17 +159,36 @@ describe('connections dying under parallel load', () => {
         if (pick === 0) {
           outcomes.push({ worker: index, op: 'assistant page', status: (await session.agent.get(assistantPage)).status });
         } else if (pick === 1) {
-          outcomes.push({ worker: index, op: 'team JSON', status: (await session.agent.get(`/api/teams/${user.teamId}/integrations`)).status });
+          outcomes.push({
+            worker: index,
+            op: 'team JSON',
+            status: (await session.agent.get(`/api/teams/${user.teamId}/integrations`)).status,
+          });
         } else if (pick === 2) {
           const name = `Faults ${index}-${i}`;
-          const res = await session.agent.post(`/app/team/${user.teamId}/assistants`).type('form').send({ ...form, name, description: 'made under faults' });
+          const res = await session.agent
+            .post(`/app/team/${user.teamId}/assistants`)
+            .type('form')
+            .send({ ...form, name, description: 'made under faults' });
           outcomes.push({ worker: index, op: 'create assistant', status: res.status, name });
         } else if (pick === 3) {
-          outcomes.push({ worker: index, op: 'add', status: (await session.agent.post(`${assistantPage}/add/${integration}`).type('form').send(form)).status });
+          outcomes.push({
+            worker: index,
+            op: 'add',
+            status: (await session.agent.post(`${assistantPage}/add/${integration}`).type('form').send(form)).status,
+          });
         } else if (pick === 4) {
-          outcomes.push({ worker: index, op: 'remove', status: (await session.agent.post(`${assistantPage}/remove/${integration}`).type('form').send(form)).status });
+          outcomes.push({
+            worker: index,
+            op: 'remove',
+            status: (await session.agent.post(`${assistantPage}/remove/${integration}`).type('form').send(form)).status,
+          });
         } else {
-          outcomes.push({ worker: index, op: 'sync', status: (await session.agent.post(`/app/team/${user.teamId}/integrations/sync`).type('form').send(form)).status });
+          outcomes.push({
+            worker: index,
+            op: 'sync',
+            status: (await session.agent.post(`/app/team/${user.teamId}/integrations/sync`).type('form').send(form)).status,
+          });
         }
       }
     };
@@ -201,7 +227,14 @@ describe('connections dying under parallel load', () => {
     const after: number[] = [];
     for (let i = 0; i < 10; i++) {
       after.push((await probe.session.agent.get(probePage)).status);
-      after.push((await probe.session.agent.post(probePage).type('form').send({ _csrf: probe.session.csrf, name: `After faults ${i}`, description: '' })).status);
+      after.push(
+        (
+          await probe.session.agent
+            .post(probePage)
+            .type('form')
+            .send({ _csrf: probe.session.csrf, name: `After faults ${i}`, description: '' })
+        ).status,
+      );
     }
     expect(after).toEqual(Array.from({ length: 10 }, () => [200, 303]).flat());
 

@@ -51,12 +51,24 @@ describe('row-level security for MCP requests', () => {
     const b = await createUser(t.db);
     const mine = await createAssistant(t.db, a.teamId);
     const scope = { teamId: a.teamId, promptId: mine.id };
-    await expect(asMcp(scope, (tx) => tx.query("INSERT INTO prompts (team_id, name) VALUES ($1, 'Planted')", [a.teamId]))).rejects.toThrow(/permission denied/);
+    await expect(asMcp(scope, (tx) => tx.query("INSERT INTO prompts (team_id, name) VALUES ($1, 'Planted')", [a.teamId]))).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(asMcp(scope, (tx) => tx.query('DELETE FROM prompt_integration'))).rejects.toThrow(/permission denied/);
     await expect(asMcp(scope, (tx) => tx.query('SELECT token_hash FROM assistant_tokens'))).rejects.toThrow(/permission denied/);
     await expect(
-      asMcp(scope, (tx) => tx.query("INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, duration_ms) VALUES ($1, $2, 'x', 'T', 'success', 1)", [b.teamId, mine.id])),
+      asMcp(scope, (tx) =>
+        tx.query(
+          "INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, duration_ms) VALUES ($1, $2, 'x', 'T', 'success', 1)",
+          [b.teamId, mine.id],
+        ),
+      ),
     ).rejects.toThrow(/row-level security/);
-    await asMcp(scope, (tx) => tx.query("INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, duration_ms) VALUES ($1, $2, 'x', 'T', 'success', 1)", [a.teamId, mine.id]));
+    await asMcp(scope, (tx) =>
+      tx.query(
+        "INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, duration_ms) VALUES ($1, $2, 'x', 'T', 'success', 1)",
+        [a.teamId, mine.id],
+      ),
+    );
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { itOnPostgres } from '../helpers/postgres-only';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -15,8 +16,23 @@ function migrateCli(env: Record<string, string>) {
 }
 
 const EXPECTED_TABLES = [
-  'api_key_connections', 'assistant_tokens', 'audit_events', 'composio_toolkit_fetches', 'composio_tools', 'connect_states', 'encryption_key_check',
-  'integrations', 'login_throttle', 'mcp_tool_calls', 'oauth2_connections', 'prompt_integration', 'prompts', 'session', 'team_users', 'teams', 'users',
+  'api_key_connections',
+  'assistant_tokens',
+  'audit_events',
+  'composio_toolkit_fetches',
+  'composio_tools',
+  'connect_states',
+  'encryption_key_check',
+  'integrations',
+  'login_throttle',
+  'mcp_tool_calls',
+  'oauth2_connections',
+  'prompt_integration',
+  'prompts',
+  'session',
+  'team_users',
+  'teams',
+  'users',
   'webhook_deliveries',
 ];
 
@@ -36,33 +52,48 @@ describe('migrations', () => {
   }, 120_000); // two command-line runs on a fresh embedded database
 
   const serverUrl = process.env.TEST_DATABASE_URL;
-  (serverUrl ? it : it.skip)('migrate from an empty PostgreSQL database creates every table with row-level security', async () => {
-    const name = `switchboard_migrate_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl!);
-    url.pathname = `/${name}`;
-    try {
-      const out = await migrateCli({ DATABASE_URL: url.toString() });
-      expect(out.stdout).toContain('migration up: 1763800000000_schema');
-      const client = new pg.Client({ connectionString: url.toString() });
-      await client.connect();
-      const tables = await client.query<{ tablename: string; rowsecurity: boolean }>(
-        "SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY tablename",
-      );
-      const catalog = await client.query<{ slug: string }>('SELECT slug FROM integrations');
-      await client.end();
-      expect(tables.rows.map((r) => r.tablename)).toEqual(EXPECTED_TABLES);
-      const withRls = tables.rows.filter((r) => r.rowsecurity).map((r) => r.tablename);
-      expect(withRls).toEqual([
-        'api_key_connections', 'assistant_tokens', 'audit_events', 'connect_states', 'mcp_tool_calls', 'oauth2_connections', 'prompt_integration',
-        'prompts', 'team_users', 'teams', 'users',
-      ]);
-      expect(catalog.rows.map((r) => r.slug)).toEqual(expect.arrayContaining(['gmail', 'googledocs', 'googlesheets', 'google_drive', 'googlecalendar', 'github', 'notion', 'linear']));
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  }, 90_000);
+  itOnPostgres(
+    'migrate from an empty PostgreSQL database creates every table with row-level security',
+    async () => {
+      const name = `switchboard_migrate_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(serverUrl!);
+      url.pathname = `/${name}`;
+      try {
+        const out = await migrateCli({ DATABASE_URL: url.toString() });
+        expect(out.stdout).toContain('migration up: 1763800000000_schema');
+        const client = new pg.Client({ connectionString: url.toString() });
+        await client.connect();
+        const tables = await client.query<{ tablename: string; rowsecurity: boolean }>(
+          "SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY tablename",
+        );
+        const catalog = await client.query<{ slug: string }>('SELECT slug FROM integrations');
+        await client.end();
+        expect(tables.rows.map((r) => r.tablename)).toEqual(EXPECTED_TABLES);
+        const withRls = tables.rows.filter((r) => r.rowsecurity).map((r) => r.tablename);
+        expect(withRls).toEqual([
+          'api_key_connections',
+          'assistant_tokens',
+          'audit_events',
+          'connect_states',
+          'mcp_tool_calls',
+          'oauth2_connections',
+          'prompt_integration',
+          'prompts',
+          'team_users',
+          'teams',
+          'users',
+        ]);
+        expect(catalog.rows.map((r) => r.slug)).toEqual(
+          expect.arrayContaining(['gmail', 'googledocs', 'googlesheets', 'google_drive', 'googlecalendar', 'github', 'notion', 'linear']),
+        );
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    90_000,
+  );
 });

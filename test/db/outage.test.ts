@@ -22,7 +22,11 @@ beforeAll(async () => {
   t = makeTestApp();
   const url = process.env.SWITCHBOARD_TEST_DB_URL!;
   proxy = await startTcpProxy(hostAndPort(url));
-  db = createDatabase({ connectionString: proxy.url(url), description: 'through a relay', maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1 });
+  db = createDatabase({
+    connectionString: proxy.url(url),
+    description: 'through a relay',
+    maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1,
+  });
   app = createApp({ config: testConfig(), db, logger: createLogger('silent'), composio: null });
   user = await createUser(t.db);
   session = await signIn(app, user);
@@ -36,7 +40,11 @@ afterAll(async () => {
 const page = () => `/app/team/${user.teamId}/assistants`;
 const createAssistant = (name: string) => session.agent.post(page()).type('form').send({ _csrf: session.csrf, name, description: '' });
 const assistantsNamed = (name: string) =>
-  t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM prompts WHERE team_id = $1 AND name = $2', [user.teamId, name])).then((r) => r.n);
+  t.db
+    .withOwner((tx) =>
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM prompts WHERE team_id = $1 AND name = $2', [user.teamId, name]),
+    )
+    .then((r) => r.n);
 
 describe('while the database cannot be reached', () => {
   beforeAll(() => proxy.cut());

@@ -40,6 +40,21 @@ describe('row-level security', () => {
     expect(await countPrompts(b.teamId)).toBe(1);
   });
 
+  it('applies to the read sent in the same round trip as BEGIN', async () => {
+    const a = await createUser(t.db);
+    await createUser(t.db);
+    // As the table owner this would list every team; the role and the acting user are set first.
+    const seen = await t.db.withUserReading<{ id: number; role: string }, { id: number; role: string }[]>(
+      a.userId,
+      'SELECT id, current_user AS role FROM teams',
+      async (_tx, rows) => rows,
+    );
+    expect(seen).toEqual([{ id: a.teamId, role: 'switchboard_app' }]);
+    // The simple protocol takes no parameters, and one read is one statement.
+    await expect(t.db.withUserReading(a.userId, 'SELECT $1', async () => null)).rejects.toThrow(TypeError);
+    await expect(t.db.withUserReading(a.userId, 'SELECT 1; SELECT 2', async () => null)).rejects.toThrow(TypeError);
+  });
+
   it('sees nothing without an acting user', async () => {
     await createUser(t.db);
     const rows = await t.db.withOwner(async (tx) => {
@@ -52,7 +67,9 @@ describe('row-level security', () => {
   it('keeps the acting user inside the transaction', async () => {
     const a = await createUser(t.db);
     await t.db.withUser(a.userId, (tx) => tx.query('SELECT 1'));
-    const after = await t.db.withOwner((tx) => tx.one<{ user: string | null; role: string }>(`SELECT current_setting('app.user_id', true) AS user, current_user AS role`));
+    const after = await t.db.withOwner((tx) =>
+      tx.one<{ user: string | null; role: string }>(`SELECT current_setting('app.user_id', true) AS user, current_user AS role`),
+    );
     expect(after.user ?? '').toBe('');
     expect(after.role).not.toBe('switchboard_app');
   });

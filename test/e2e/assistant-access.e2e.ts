@@ -10,7 +10,11 @@ let support: number;
 beforeAll(async () => {
   running = await startApp();
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
-  support = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Support Assistant'", [teamId]))).id;
+  support = (
+    await running.t.db.withOwner((tx) =>
+      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Support Assistant'", [teamId]),
+    )
+  ).id;
   await running.t.db.withOwner((tx) =>
     tx.query(
       `INSERT INTO prompt_integration (team_id, prompt_id, integration_id)
@@ -62,14 +66,22 @@ describe.each([true, false])('the MCP sections with JavaScript %s', (javaScriptE
     await calculator.uncheck();
 
     await page.getByRole('button', { name: 'Save Calculator tools' }).click();
-    await page.locator('#flash').getByText('Support Assistant may use 0 of 1 Calculator tools.').waitFor();
-    expect(await page.locator('#mcp-tools').getByRole('checkbox', { name: /CALCULATOR_EVALUATE/ }).isChecked()).toBe(false);
-    await page.locator('#mcp-tools').getByRole('checkbox', { name: /CALCULATOR_EVALUATE/ }).check();
+    await page.locator('p.flash').getByText('Support Assistant may use 0 of 1 Calculator tools.').waitFor();
+    expect(
+      await page
+        .locator('#mcp-tools')
+        .getByRole('checkbox', { name: /CALCULATOR_EVALUATE/ })
+        .isChecked(),
+    ).toBe(false);
+    await page
+      .locator('#mcp-tools')
+      .getByRole('checkbox', { name: /CALCULATOR_EVALUATE/ })
+      .check();
     await page.getByRole('button', { name: 'Save Calculator tools' }).click();
-    await page.locator('#flash').getByText('Support Assistant may use 1 of 1 Calculator tools.').waitFor();
+    await page.locator('p.flash').getByText('Support Assistant may use 1 of 1 Calculator tools.').waitFor();
 
     await page.getByRole('button', { name: `Revoke token ${name}` }).click();
-    await page.locator('#flash').getByText(`Revoked the token "${name}".`, { exact: false }).waitFor();
+    await page.locator('p.flash').getByText(`Revoked the token "${name}".`, { exact: false }).waitFor();
     const res = await fetch(`${running.url}/mcp/assistants/${support}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },

@@ -11,7 +11,11 @@ beforeAll(async () => {
   running = await startApp();
   const team = await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"));
   teamId = team.id;
-  sales = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
+  sales = (
+    await running.t.db.withOwner((tx) =>
+      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+    )
+  ).id;
   await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'sales@demo.example' });
   await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'support@demo.example' });
   await createOAuth2Connection(running.t.db, teamId, 'github', { identity: 'demo-org' });
@@ -44,14 +48,14 @@ describe('with JavaScript', () => {
     await dialog.getByRole('radio', { name: /support@demo\.example/ }).check();
     const urlBefore = page.url();
     await dialog.getByRole('button', { name: 'Add Gmail' }).click();
-    await page.locator('#flash').getByText('Added Gmail to Sales Assistant using support@demo.example.').waitFor();
+    await page.locator('p.flash').getByText('Added Gmail to Sales Assistant using support@demo.example.').waitFor();
     await row(page, 'gmail').getByText('Added', { exact: true }).waitFor();
-    await row(page, 'gmail').getByText('support@demo.example').waitFor();
+    await row(page, 'gmail').getByText('support@demo.example', { exact: true }).waitFor();
     expect(await dialog.isVisible()).toBe(false);
     expect(page.url()).toBe(urlBefore);
 
     await row(page, 'gmail').getByRole('button', { name: 'Remove Gmail' }).click();
-    await page.locator('#flash').getByText('Removed Gmail from Sales Assistant.').waitFor();
+    await page.locator('p.flash').getByText('Removed Gmail from Sales Assistant.').waitFor();
     await row(page, 'gmail').getByText('Available', { exact: true }).waitFor();
     expect(await promptIntegrations(running.t.db, sales)).toEqual([]);
     expect(errors).toEqual([]);
@@ -76,7 +80,7 @@ describe('with JavaScript', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Add GitHub');
     await page.keyboard.press('Enter');
-    await page.locator('#flash').getByText('Added GitHub to Sales Assistant using demo-org.').waitFor();
+    await page.locator('p.flash').getByText('Added GitHub to Sales Assistant using demo-org.').waitFor();
 
     // Cancel closes too, and focus goes back to the button that opened the dialog.
     const gmailAdd = row(page, 'gmail').getByRole('button', { name: 'Add Gmail' });
@@ -101,14 +105,23 @@ describe('with JavaScript', () => {
   it('has no serious or critical accessibility violations on the page or in the open picker, and saves a screenshot', async () => {
     const { context, page } = await openPage(true);
     await row(page, 'calculator').getByRole('button', { name: 'Add Calculator' }).click();
-    await page.locator('#flash').getByText('Added Calculator to Sales Assistant.').waitFor();
+    await page.locator('p.flash').getByText('Added Calculator to Sales Assistant.').waitFor();
     await row(page, 'tavily').getByRole('button', { name: 'Add Tavily Search' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Add Tavily Search' }).click();
-    await page.locator('#flash').getByText(/Added Tavily Search/).waitFor();
+    await page
+      .locator('p.flash')
+      .getByText(/Added Tavily Search/)
+      .waitFor();
     await row(page, 'gmail').getByRole('button', { name: 'Add Gmail' }).click();
-    await page.getByRole('dialog').getByRole('radio', { name: /sales@demo\.example/ }).check();
+    await page
+      .getByRole('dialog')
+      .getByRole('radio', { name: /sales@demo\.example/ })
+      .check();
     await page.getByRole('dialog').getByRole('button', { name: 'Add Gmail' }).click();
-    await page.locator('#flash').getByText(/Added Gmail/).waitFor();
+    await page
+      .locator('p.flash')
+      .getByText(/Added Gmail/)
+      .waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'assistant-integrations');
 
@@ -128,12 +141,12 @@ describe('without JavaScript', () => {
     await page.getByRole('heading', { name: 'Add Gmail to Sales Assistant' }).waitFor();
     await page.getByRole('radio', { name: /sales@demo\.example/ }).check();
     await page.getByRole('button', { name: 'Add Gmail' }).click();
-    await page.waitForURL(new RegExp(`${pageUrl()}$`));
-    await page.locator('#flash').getByText('Added Gmail to Sales Assistant using sales@demo.example.').waitFor();
+    await page.waitForURL(new RegExp(`${pageUrl()}#integration-gmail$`));
+    await page.locator('p.flash').getByText('Added Gmail to Sales Assistant using sales@demo.example.').waitFor();
     await row(page, 'gmail').getByText('Added', { exact: true }).waitFor();
 
     await row(page, 'gmail').getByRole('button', { name: 'Remove Gmail' }).click();
-    await page.locator('#flash').getByText('Removed Gmail from Sales Assistant.').waitFor();
+    await page.locator('p.flash').getByText('Removed Gmail from Sales Assistant.').waitFor();
     await page.getByLabel('Filter integrations').fill('calc');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/q=calc/);

@@ -23,3 +23,13 @@ export async function seriousViolations(page: Page, include?: string): Promise<A
   }, include ?? null);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, nodes: v.nodes.slice(0, 3) }));
 }
+
+/** Every violation axe-core finds, whatever its impact (moderate ones such as `region` included). */
+export async function allViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations.map((v) => ({ ...v, nodes: v.nodes.slice(0, 3) }));
+}

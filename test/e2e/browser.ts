@@ -5,16 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { seedDemo, DEMO_EMAIL } from '../../server/seed';
 import type { ComposioGateway } from '../../server/composio/types';
+import { freshDatabase } from '../helpers/fresh-database';
 import { makeTestApp, type TestApp } from '../helpers/app';
+import { CHROMIUM, LAUNCH_ARGS } from './chromium';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM } from './chromium';
 export const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results');
 export const DEMO_PASSWORD = 'demo-password-for-e2e';
-
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-];
 
 export interface Running {
   t: TestApp;
@@ -25,7 +22,10 @@ export interface Running {
 
 /** The real app on 127.0.0.1 with the demo team seeded, and a Chromium to drive it. */
 export async function startApp(options: { composio?: ComposioGateway | null; config?: Record<string, string> } = {}): Promise<Running> {
-  const t = makeTestApp(options);
+  // On a PostgreSQL server each test file gets a database of its own, so what one file leaves in
+  // the demo team (accounts, keys, assistants' integrations) cannot change what another one sees.
+  const fresh = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
+  const t = makeTestApp({ ...options, databaseUrl: fresh?.env.DATABASE_URL });
   await seedDemo(t.db, { ...t.config, demoPassword: DEMO_PASSWORD }, () => {});
   const server: Server = createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,11 +40,15 @@ export async function startApp(options: { composio?: ComposioGateway | null; con
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await t.close();
+      await fresh?.drop();
     },
   };
 }
 
-export async function newPage(running: Running, options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  running: Running,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await running.browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true, baseURL: running.url });
   const page = await context.newPage();
   return { context, page };

@@ -11,8 +11,10 @@ let composioUserId: string;
 
 beforeAll(async () => {
   fake = await startFakeComposio();
-  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 })});
-  const team = await running.t.db.withOwner((tx) => tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"));
+  running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }) });
+  const team = await running.t.db.withOwner((tx) =>
+    tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"),
+  );
   teamId = team.id;
   composioUserId = team.composio_user_id;
 });
@@ -27,6 +29,9 @@ beforeEach(async () => {
 });
 
 const card = (page: Page, slug: string) => page.locator(`#provider-${slug}`);
+/** The Enable/Disable switch of a provider, found by its state: on (checked) or off. */
+const switchOf = (page: Page, slug: string, on: boolean) =>
+  card(page, slug).getByRole('switch', { name: /^Enabled for assistants/, checked: on });
 
 const openPage = (javaScriptEnabled: boolean) => openSignedIn(running, `/app/team/${teamId}/integrations`, { javaScriptEnabled });
 
@@ -39,7 +44,10 @@ describe('with JavaScript', () => {
     const busy = page.getByRole('button', { name: 'Syncing…' });
     await busy.waitFor();
     expect(await busy.isDisabled()).toBe(true);
-    await page.locator('#flash').getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.').waitFor();
+    await page
+      .locator('p.flash')
+      .getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.')
+      .waitFor();
     expect(fake.requests.filter((r) => r.method === 'GET').length).toBe(1);
     await card(page, 'gmail').getByText('Connected', { exact: true }).waitFor();
     await card(page, 'gmail').getByText('ops@example.com').waitFor();
@@ -69,16 +77,22 @@ describe('with JavaScript', () => {
   it('disables and enables a provider, and revokes it after confirmation', async () => {
     const { context, page } = await openPage(true);
     await page.getByRole('button', { name: 'Sync from Composio' }).click();
-    await page.locator('#flash').getByText(/^Synced:/).waitFor();
-    await card(page, 'github').getByRole('button', { name: 'Disable GitHub' }).click();
+    await page
+      .locator('p.flash')
+      .getByText(/^Synced:/)
+      .waitFor();
+    await switchOf(page, 'github', true).click();
     await card(page, 'github').getByText('Connected, disabled here').waitFor();
-    await card(page, 'github').getByRole('button', { name: 'Enable GitHub' }).click();
+    await switchOf(page, 'github', false).click();
     await card(page, 'github').getByText('Connected', { exact: true }).waitFor();
 
     await card(page, 'notion').getByRole('link', { name: 'Revoke Notion' }).click();
     await page.getByRole('heading', { name: 'Revoke Notion?' }).waitFor();
     await page.getByRole('button', { name: 'Revoke Notion' }).click();
-    await page.locator('#flash').getByText(/^Revoked Notion/).waitFor();
+    await page
+      .locator('p.flash')
+      .getByText(/^Revoked Notion/)
+      .waitFor();
     await card(page, 'notion').getByText('Not connected').waitFor();
     expect(fake.revokedIds).toEqual(['ca_demo_notion']);
     await context.close();
@@ -89,19 +103,25 @@ describe('without JavaScript', () => {
   it('syncs, explains how to connect on a page, toggles and revokes', async () => {
     const { context, page } = await openPage(false);
     await page.getByRole('button', { name: 'Sync from Composio' }).click();
-    await page.locator('#flash').getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.').waitFor();
+    await page
+      .locator('p.flash')
+      .getByText('Synced: 4 added, 0 removed, 0 unchanged. Google Calendar needs a reconnect in Composio: no account is active.')
+      .waitFor();
 
     await card(page, 'linear').getByRole('button', { name: 'How to connect Linear' }).click();
     await page.getByRole('heading', { name: 'Connect Linear' }).waitFor();
     await page.getByRole('link', { name: 'Close' }).click();
     await page.getByRole('heading', { name: /^Integrations of/ }).waitFor();
 
-    await card(page, 'github').getByRole('button', { name: 'Disable GitHub' }).click();
+    await switchOf(page, 'github', true).click();
     await card(page, 'github').getByText('Connected, disabled here').waitFor();
 
     await card(page, 'gmail').getByRole('link', { name: 'Revoke Gmail' }).click();
     await page.getByRole('button', { name: 'Revoke Gmail' }).click();
-    await page.locator('#flash').getByText(/^Revoked Gmail/).waitFor();
+    await page
+      .locator('p.flash')
+      .getByText(/^Revoked Gmail/)
+      .waitFor();
     await card(page, 'gmail').getByText('Not connected').waitFor();
     await context.close();
   });
@@ -110,7 +130,10 @@ describe('without JavaScript', () => {
     const { context, page } = await openPage(false);
     fake.failAlways({ status: 500, message: 'Composio is having a bad day' });
     await page.getByRole('button', { name: 'Sync from Composio' }).click();
-    await page.locator('#flash').getByText(/Composio is having a bad day\. Nothing was changed\./).waitFor();
+    await page
+      .locator('p.flash')
+      .getByText(/Composio is having a bad day\. Nothing was changed\./)
+      .waitFor();
     await card(page, 'gmail').getByText('Not connected').waitFor();
     await context.close();
   });

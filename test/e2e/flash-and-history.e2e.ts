@@ -11,22 +11,36 @@ let sales: number;
 beforeAll(async () => {
   fake = await startFakeComposio();
   running = await startApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000 }) });
-  const team = await running.t.db.withOwner((tx) => tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"));
+  const team = await running.t.db.withOwner((tx) =>
+    tx.one<{ id: number; composio_user_id: string }>("SELECT id, composio_user_id FROM teams WHERE name = 'Demo Team'"),
+  );
   teamId = team.id;
   fake.setAccounts(demoAccounts(team.composio_user_id));
-  sales = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
+  sales = (
+    await running.t.db.withOwner((tx) =>
+      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+    )
+  ).id;
 });
 afterAll(async () => {
   // Leave the demo team as other browser tests expect it: no synced accounts, no Calculator.
   await running.t.db.withOwner(async (tx) => {
-    await tx.query("DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')", [sales]);
+    await tx.query(
+      "DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
+      [sales],
+    );
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
   });
   await running.close();
   await fake.close();
 });
 beforeEach(async () => {
-  await running.t.db.withOwner((tx) => tx.query("DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')", [sales]));
+  await running.t.db.withOwner((tx) =>
+    tx.query(
+      "DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
+      [sales],
+    ),
+  );
 });
 
 const pageUrl = () => `/app/team/${teamId}/assistant/${sales}/integrations`;
@@ -42,7 +56,7 @@ async function pressAndReadFlash(page: Page, button: ReturnType<Page['getByRole'
   await page.locator('#old-page-marker').waitFor({ state: 'detached' });
   await page.waitForLoadState('load');
   await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping'));
-  return (await page.locator('#flash p').allTextContents()).map((text) => text.trim());
+  return (await page.locator('p.flash').allTextContents()).map((text) => text.trim());
 }
 
 describe.each([

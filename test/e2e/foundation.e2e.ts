@@ -25,7 +25,7 @@ describe.each([
     const name = `Research ${javaScriptEnabled ? 'JS' : 'no JS'}`;
     await page.getByLabel('Name').fill(name);
     await page.getByRole('button', { name: 'Create assistant' }).click();
-    await page.locator('#flash').getByText(`Created ${name}.`).waitFor();
+    await page.locator('p.flash').getByText(`Created ${name}.`).waitFor();
     await page.getByRole('link', { name, exact: true }).waitFor();
     expect(page.url()).toMatch(/\/app\/team\/\d+\/assistants$/);
     expect(errors).toEqual([]);

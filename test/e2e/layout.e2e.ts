@@ -15,10 +15,18 @@ const created: { apiKeys: number[]; oauth2: number[] } = { apiKeys: [], oauth2: 
 beforeAll(async () => {
   running = await startApp();
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
-  assistantId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]))).id;
+  assistantId = (
+    await running.t.db.withOwner((tx) =>
+      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+    )
+  ).id;
   keyId = await createApiKeyConnection(running.t.db, teamId, 'tavily', 'A rather long label for the production search key of the team');
   created.apiKeys.push(keyId, await createApiKeyConnection(running.t.db, teamId, 'github', 'Fine-grained token for the organisation'));
-  created.oauth2.push(await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'a.very.long.mailbox.name.for.the.operations.team@example-company.test' }));
+  created.oauth2.push(
+    await createOAuth2Connection(running.t.db, teamId, 'gmail', {
+      identity: 'a.very.long.mailbox.name.for.the.operations.team@example-company.test',
+    }),
+  );
 }, 60_000);
 // The browser tests share one database and the demo team: leave it as it was found.
 afterAll(async () => {
@@ -44,7 +52,10 @@ async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: number; clie
     const wide = Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1 && el.getBoundingClientRect().width > 0)
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} ${el.parentElement?.tagName} ${Math.round(el.getBoundingClientRect().left)}-${Math.round(el.getBoundingClientRect().right)}`);
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} ${el.parentElement?.tagName} ${Math.round(el.getBoundingClientRect().left)}-${Math.round(el.getBoundingClientRect().right)}`,
+      );
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide };
   });
 }

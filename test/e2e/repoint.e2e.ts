@@ -39,7 +39,7 @@ for (const javaScriptEnabled of [false, true]) {
 
     await page.getByLabel('Move all to', { exact: true }).selectOption({ label: `Aaa ${name} new (API key)` });
     await page.getByRole('button', { name: 'Move 7 assistants' }).click();
-    await page.locator('#flash').getByText(`Moved 7 assistants from Aaa ${name} old to Aaa ${name} new.`).waitFor();
+    await page.locator('p.flash').getByText(`Moved 7 assistants from Aaa ${name} old to Aaa ${name} new.`).waitFor();
     await page.getByText(`No assistant uses Aaa ${name} old.`).waitFor();
     if (javaScriptEnabled) expect(await seriousViolations(page)).toEqual([]); // axe runs as a script
     if (javaScriptEnabled) expect(errors).toEqual([]);

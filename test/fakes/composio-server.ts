@@ -262,7 +262,10 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     if (execution.connectedAccountId) {
       const account = fake.accounts.find((a) => a.id === execution.connectedAccountId);
       if (!account || account.userId !== execution.userId) {
-        return sendError(res, 404, `Connected account ${execution.connectedAccountId} not found for this user`, { code: 1806, slug: 'ConnectedAccount_NotFound' });
+        return sendError(res, 404, `Connected account ${execution.connectedAccountId} not found for this user`, {
+          code: 1806,
+          slug: 'ConnectedAccount_NotFound',
+        });
       }
       if (account.toolkit !== tool.toolkit) return sendError(res, 400, `Connected account ${account.id} is not a ${tool.toolkit} account`);
       if ((account.status ?? 'ACTIVE') !== 'ACTIVE' || account.isDisabled) {
@@ -271,7 +274,8 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     } else if (!execution.customAuthParams?.parameters?.length) {
       return sendError(res, 400, 'A connected account or custom auth parameters are required', { slug: 'Tool_NoAuth' });
     }
-    if (tool.failsWith) return sendJson(res, { data: {}, successful: false, error: tool.failsWith, log_id: `log_fake_${++requestCounter}` });
+    if (tool.failsWith)
+      return sendJson(res, { data: {}, successful: false, error: tool.failsWith, log_id: `log_fake_${++requestCounter}` });
     const data = tool.result ? tool.result(args) : { tool: slug, arguments: args };
     sendJson(res, { data, successful: true, error: null, log_id: `log_fake_${++requestCounter}` });
   }
@@ -286,7 +290,9 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     const oneTool = /^\/api\/v3\.1\/tools\/([^/]+)$/.exec(url.pathname);
     if (method === 'GET' && oneTool) {
       const tool = fake.tools.find((t) => t.slug === decodeURIComponent(oneTool[1]!));
-      return tool ? sendJson(res, toolToWire(tool)) : sendError(res, 404, `Tool ${oneTool[1]} not found`, { code: 1400, slug: 'Tool_NotFound' });
+      return tool
+        ? sendJson(res, toolToWire(tool))
+        : sendError(res, 404, `Tool ${oneTool[1]} not found`, { code: 1400, slug: 'Tool_NotFound' });
     }
 
     const match = /^\/api\/v3\.1\/connected_accounts\/([^/]+)(\/revoke|\/status)?$/.exec(url.pathname);
@@ -416,37 +422,81 @@ const stringParam = (description: string) => ({ type: 'string', description });
 export function demoTools(): FakeTool[] {
   return [
     {
-      slug: 'GMAIL_FETCH_EMAILS', toolkit: 'gmail', name: 'Fetch emails', description: 'Lists recent emails in the mailbox.',
-      inputParameters: { type: 'object', properties: { query: stringParam('Gmail search, e.g. "is:unread"'), max_results: { type: 'integer', default: 10 } } },
-      result: () => ({ messages: [{ id: 'msg_1', from: 'ana@example.com', subject: 'Quarterly numbers' }, { id: 'msg_2', from: 'ben@example.com', subject: 'Lunch on Friday?' }] }),
+      slug: 'GMAIL_FETCH_EMAILS',
+      toolkit: 'gmail',
+      name: 'Fetch emails',
+      description: 'Lists recent emails in the mailbox.',
+      inputParameters: {
+        type: 'object',
+        properties: { query: stringParam('Gmail search, e.g. "is:unread"'), max_results: { type: 'integer', default: 10 } },
+      },
+      result: () => ({
+        messages: [
+          { id: 'msg_1', from: 'ana@example.com', subject: 'Quarterly numbers' },
+          { id: 'msg_2', from: 'ben@example.com', subject: 'Lunch on Friday?' },
+        ],
+      }),
     },
     {
-      slug: 'GMAIL_SEND_EMAIL', toolkit: 'gmail', name: 'Send email', description: 'Sends an email from the connected account.',
-      inputParameters: { type: 'object', properties: { recipient_email: stringParam('To'), subject: stringParam('Subject'), body: stringParam('Body') }, required: ['recipient_email', 'body'] },
+      slug: 'GMAIL_SEND_EMAIL',
+      toolkit: 'gmail',
+      name: 'Send email',
+      description: 'Sends an email from the connected account.',
+      inputParameters: {
+        type: 'object',
+        properties: { recipient_email: stringParam('To'), subject: stringParam('Subject'), body: stringParam('Body') },
+        required: ['recipient_email', 'body'],
+      },
       result: (args) => ({ id: 'msg_sent_1', to: args.recipient_email ?? null, status: 'sent' }),
     },
     {
-      slug: 'GITHUB_LIST_ISSUES', toolkit: 'github', name: 'List issues', description: 'Lists the open issues of a repository.',
-      inputParameters: { type: 'object', properties: { owner: stringParam('Owner'), repo: stringParam('Repository') }, required: ['owner', 'repo'] },
-      result: (args) => ({ repository: `${String(args.owner)}/${String(args.repo)}`, issues: [{ number: 12, title: 'Login page is slow' }] }),
+      slug: 'GITHUB_LIST_ISSUES',
+      toolkit: 'github',
+      name: 'List issues',
+      description: 'Lists the open issues of a repository.',
+      inputParameters: {
+        type: 'object',
+        properties: { owner: stringParam('Owner'), repo: stringParam('Repository') },
+        required: ['owner', 'repo'],
+      },
+      result: (args) => ({
+        repository: `${String(args.owner)}/${String(args.repo)}`,
+        issues: [{ number: 12, title: 'Login page is slow' }],
+      }),
     },
     {
-      slug: 'GITHUB_CREATE_ISSUE', toolkit: 'github', name: 'Create issue', description: 'Opens an issue in a repository.',
-      inputParameters: { type: 'object', properties: { owner: stringParam('Owner'), repo: stringParam('Repository'), title: stringParam('Title') }, required: ['owner', 'repo', 'title'] },
+      slug: 'GITHUB_CREATE_ISSUE',
+      toolkit: 'github',
+      name: 'Create issue',
+      description: 'Opens an issue in a repository.',
+      inputParameters: {
+        type: 'object',
+        properties: { owner: stringParam('Owner'), repo: stringParam('Repository'), title: stringParam('Title') },
+        required: ['owner', 'repo', 'title'],
+      },
       result: (args) => ({ number: 13, title: args.title ?? null }),
     },
     {
-      slug: 'GOOGLEDRIVE_FIND_FILE', toolkit: 'googledrive', name: 'Find file', description: 'Finds files by name.',
+      slug: 'GOOGLEDRIVE_FIND_FILE',
+      toolkit: 'googledrive',
+      name: 'Find file',
+      description: 'Finds files by name.',
       inputParameters: { type: 'object', properties: { name: stringParam('Part of the file name') } },
       result: () => ({ files: [{ id: 'file_1', name: 'Pipeline.xlsx' }] }),
     },
     {
-      slug: 'NOTION_SEARCH', toolkit: 'notion', name: 'Search Notion', description: 'Searches pages and databases.',
+      slug: 'NOTION_SEARCH',
+      toolkit: 'notion',
+      name: 'Search Notion',
+      description: 'Searches pages and databases.',
       inputParameters: { type: 'object', properties: { query: stringParam('Search text') } },
       result: () => ({ results: [{ id: 'page_1', title: 'Onboarding' }] }),
     },
     {
-      slug: 'TAVILY_SEARCH', toolkit: 'tavily', name: 'Search the web', description: 'Searches the web through Tavily.',
+      slug: 'TAVILY_SEARCH',
+      toolkit: 'tavily',
+      name: 'Search the web',
+      description: 'Searches the web through Tavily.',
       inputParameters: { type: 'object', properties: { query: stringParam('What to search for') }, required: ['query'] },
       result: (args) => ({ query: args.query ?? null, results: [{ title: 'Example result', url: 'https://example.com/' }] }),
     },
@@ -554,7 +604,12 @@ export interface FakeComposio {
   /** Marks an account EXPIRED, as Composio does when a refresh token stops working. */
   expireAccount(id: string, reason?: string): FakeAccount;
   /** POSTs a webhook delivery signed the way Composio signs them (Standard Webhooks); override parts to forge one. */
-  sendWebhook(target: string, secret: string, event: object, options?: { id?: string; timestamp?: number; signature?: string }): Promise<{ status: number; body: string }>;
+  sendWebhook(
+    target: string,
+    secret: string,
+    event: object,
+    options?: { id?: string; timestamp?: number; signature?: string },
+  ): Promise<{ status: number; body: string }>;
   resetConnectLinks(): void;
   /** Internal: the JSON API for auth configs and links. True when it answered. */
   routeConnectApi(method: string, url: URL, body: string, res: http.ServerResponse): boolean;
@@ -565,7 +620,13 @@ export interface FakeComposio {
 const CONNECT_TOOLKITS = ['gmail', 'googledocs', 'googlesheets', 'googledrive', 'googlecalendar', 'github', 'notion', 'linear'];
 
 export function defaultAuthConfigs(): FakeAuthConfig[] {
-  return CONNECT_TOOLKITS.map((toolkit) => ({ id: `ac_${toolkit}`, toolkit, authScheme: 'OAUTH2', composioManaged: true, status: 'ENABLED' }));
+  return CONNECT_TOOLKITS.map((toolkit) => ({
+    id: `ac_${toolkit}`,
+    toolkit,
+    authScheme: 'OAUTH2',
+    composioManaged: true,
+    status: 'ENABLED',
+  }));
 }
 
 /** A delivery of composio.connected_account.expired for one account, as Composio's docs show it. */
@@ -574,7 +635,13 @@ export function expiredEvent(account: { id: string; toolkit: string }, reason = 
     id: `evt_${randomBytes(6).toString('hex')}`,
     type: 'composio.connected_account.expired',
     metadata: { project_id: 'pr_fake', org_id: 'org_fake' },
-    data: { id: account.id, toolkit: { slug: account.toolkit }, auth_config: { id: `ac_${account.toolkit}`, auth_scheme: 'OAUTH2' }, status: 'EXPIRED', status_reason: reason },
+    data: {
+      id: account.id,
+      toolkit: { slug: account.toolkit },
+      auth_config: { id: `ac_${account.toolkit}`, auth_scheme: 'OAUTH2' },
+      status: 'EXPIRED',
+      status_reason: reason,
+    },
     timestamp: new Date().toISOString(),
   };
 }
@@ -597,7 +664,9 @@ function fakeConnectLinks(self: () => FakeComposio) {
   }
   function html(res: http.ServerResponse, status: number, title: string, body: string): true {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`);
+    res.end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`,
+    );
     return true;
   }
 
@@ -610,20 +679,29 @@ function fakeConnectLinks(self: () => FakeComposio) {
       if (!account) return html(res, 404, 'No such account', '<h1>No such account</h1><p><a href="/demo">Back</a></p>');
       fake.expireAccount(account.id);
       const target = fake.webhookTarget;
-      const sent = target ? fake.sendWebhook(target.url, target.secret, expiredEvent({ id: account.id, toolkit: account.toolkit })) : Promise.resolve(null);
+      const sent = target
+        ? fake.sendWebhook(target.url, target.secret, expiredEvent({ id: account.id, toolkit: account.toolkit }))
+        : Promise.resolve(null);
       void sent.then(
         () => res.writeHead(303, { location: '/demo' }).end(),
-        (error: Error) => html(res, 502, 'Webhook failed', `<h1>The webhook could not be sent</h1><p>${escapeHtml(error.message)}</p><p><a href="/demo">Back</a></p>`),
+        (error: Error) =>
+          html(
+            res,
+            502,
+            'Webhook failed',
+            `<h1>The webhook could not be sent</h1><p>${escapeHtml(error.message)}</p><p><a href="/demo">Back</a></p>`,
+          ),
       );
       return true;
     }
     const rows = fake.accounts
       .map(
-        (a) => `<tr><td>${escapeHtml(a.id)}</td><td>${escapeHtml(a.toolkit)}</td><td>${escapeHtml(a.status ?? 'ACTIVE')}</td><td>${
-          (a.status ?? 'ACTIVE') === 'ACTIVE'
-            ? `<form method="post" action="/demo/expire/${escapeHtml(a.id)}"><button type="submit">Expire ${escapeHtml(a.toolkit)} and send the webhook</button></form>`
-            : ''
-        }</td></tr>`,
+        (a) =>
+          `<tr><td>${escapeHtml(a.id)}</td><td>${escapeHtml(a.toolkit)}</td><td>${escapeHtml(a.status ?? 'ACTIVE')}</td><td>${
+            (a.status ?? 'ACTIVE') === 'ACTIVE'
+              ? `<form method="post" action="/demo/expire/${escapeHtml(a.id)}"><button type="submit">Expire ${escapeHtml(a.toolkit)} and send the webhook</button></form>`
+              : ''
+          }</td></tr>`,
       )
       .join('');
     return html(
@@ -649,7 +727,12 @@ function fakeConnectLinks(self: () => FakeComposio) {
       return account;
     },
 
-    async sendWebhook(target: string, secret: string, event: object, options: { id?: string; timestamp?: number; signature?: string } = {}) {
+    async sendWebhook(
+      target: string,
+      secret: string,
+      event: object,
+      options: { id?: string; timestamp?: number; signature?: string } = {},
+    ) {
       const body = JSON.stringify(event);
       const id = options.id ?? `msg_${randomBytes(8).toString('hex')}`;
       const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
@@ -679,7 +762,13 @@ function fakeConnectLinks(self: () => FakeComposio) {
         const toolkit = url.searchParams.get('toolkit_slug')?.toLowerCase();
         const items = fake.authConfigs
           .filter((c) => !toolkit || c.toolkit === toolkit)
-          .map((c) => ({ id: c.id, toolkit: { slug: c.toolkit }, auth_scheme: c.authScheme, is_composio_managed: c.composioManaged, status: c.status }));
+          .map((c) => ({
+            id: c.id,
+            toolkit: { slug: c.toolkit },
+            auth_scheme: c.authScheme,
+            is_composio_managed: c.composioManaged,
+            status: c.status,
+          }));
         return json(res, 200, { items, next_cursor: null, total_pages: 1 });
       }
       if (method === 'POST' && url.pathname === `${API}/link`) {
@@ -694,8 +783,21 @@ function fakeConnectLinks(self: () => FakeComposio) {
         if (typeof request.user_id !== 'string' || !request.user_id) return apiError(res, 400, 'user_id is required', 'BadRequest');
         const token = `lt_${randomBytes(12).toString('hex')}`;
         const accountId = `ca_link_${randomBytes(6).toString('hex')}`;
-        fake.accounts.push({ id: accountId, userId: request.user_id, toolkit: config.toolkit, status: 'INITIATED', createdAt: now(), updatedAt: now() });
-        fake.links.set(token, { token, accountId, toolkit: config.toolkit, userId: request.user_id, callbackUrl: typeof request.callback_url === 'string' ? request.callback_url : null });
+        fake.accounts.push({
+          id: accountId,
+          userId: request.user_id,
+          toolkit: config.toolkit,
+          status: 'INITIATED',
+          createdAt: now(),
+          updatedAt: now(),
+        });
+        fake.links.set(token, {
+          token,
+          accountId,
+          toolkit: config.toolkit,
+          userId: request.user_id,
+          callbackUrl: typeof request.callback_url === 'string' ? request.callback_url : null,
+        });
         return json(res, 201, {
           connected_account_id: accountId,
           redirect_url: `${fake.url}/link/${token}`,
@@ -740,7 +842,8 @@ function fakeConnectLinks(self: () => FakeComposio) {
         else Object.assign(account, { status: 'FAILED', statusReason: 'The person denied access on the consent screen', updatedAt: now() });
       }
       fake.links.delete(link.token);
-      if (!link.callbackUrl) return html(res, 200, 'Done', `<h1>${allow ? 'Connected' : 'Not connected'}</h1><p>You can close this page.</p>`);
+      if (!link.callbackUrl)
+        return html(res, 200, 'Done', `<h1>${allow ? 'Connected' : 'Not connected'}</h1><p>You can close this page.</p>`);
       // Like Composio: status and the account id in the query; the app must not trust them.
       const back = new URL(link.callbackUrl);
       back.searchParams.set('status', allow ? 'success' : 'failed');

@@ -44,7 +44,9 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
-export function makeTestApp(options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string } = {}): TestApp {
+export function makeTestApp(
+  options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string } = {},
+): TestApp {
   const url = options.databaseUrl ?? testDatabaseUrl();
   const statements: string[] = [];
   const logs: Record<string, unknown>[] = [];
@@ -82,7 +84,10 @@ export interface TestUser {
 }
 
 /** A user in a team of its own (or the named one), created as the table owner. */
-export async function createUser(db: Database, options: { team?: string; role?: 'admin' | 'member'; email?: string } = {}): Promise<TestUser> {
+export async function createUser(
+  db: Database,
+  options: { team?: string; role?: 'admin' | 'member'; email?: string } = {},
+): Promise<TestUser> {
   const email = options.email ?? `${randomBytes(5).toString('hex')}@example.test`;
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const result = await db.withOwner((tx) =>
@@ -92,7 +97,9 @@ export async function createUser(db: Database, options: { team?: string; role?: 
 }
 
 export async function createAssistant(db: Database, teamId: number, name = unique('Assistant')): Promise<{ id: number; name: string }> {
-  const row = await db.withOwner((tx) => tx.one<{ id: number }>('INSERT INTO prompts (team_id, name) VALUES ($1, $2) RETURNING id', [teamId, name]));
+  const row = await db.withOwner((tx) =>
+    tx.one<{ id: number }>('INSERT INTO prompts (team_id, name) VALUES ($1, $2) RETURNING id', [teamId, name]),
+  );
   return { id: row.id, name };
 }
 
@@ -119,12 +126,14 @@ export function csrfFrom(html: string): string {
   return match[1];
 }
 
-/** The messages shown in the flash region of a page. */
+/** The flash messages a page shows: at the top, in the row a change was about, or left over at the end. */
 export function flashText(html: string): string[] {
-  const region = /<div id="flash"[^>]*>([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
-  return [...region.matchAll(/<p class="flash[^"]*">([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1]!.trim()));
+  return [...html.matchAll(/<p class="flash[ "][^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeEntities(m[1]!.trim()));
 }
 
 export function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#34|#39);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#34': '"', '#39': "'" })[name]!);
+  return text.replace(
+    /&(amp|lt|gt|quot|#34|#39);/g,
+    (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#34': '"', '#39': "'" })[name]!,
+  );
 }

@@ -78,7 +78,12 @@ export function auditActions(db: Database, teamId: number): Promise<string[]> {
  * assistants per unit, each with up to `integrationsPerAssistant` integrations added. Written in a
  * few set-based statements, so 100 units (30,000 connections) take seconds.
  */
-export async function seedTeamData(db: Database, teamId: number, units: number, integrationsPerAssistant = 20): Promise<{ connections: number; assistants: number[] }> {
+export async function seedTeamData(
+  db: Database,
+  teamId: number,
+  units: number,
+  integrationsPerAssistant = 20,
+): Promise<{ connections: number; assistants: number[] }> {
   return db.withOwner(async (tx) => {
     const apiKeys = 60 * units;
     const oauth2 = 300 * units - apiKeys;
@@ -124,6 +129,8 @@ export async function seedTeamData(db: Database, teamId: number, units: number, 
 
 /** The Composio user id the team owns (generated when it was created). */
 export async function teamComposioUserId(db: Database, teamId: number): Promise<string> {
-  const row = await db.withOwner((tx) => tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [teamId]));
+  const row = await db.withOwner((tx) =>
+    tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1', [teamId]),
+  );
   return row.composio_user_id;
 }

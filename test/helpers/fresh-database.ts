@@ -51,7 +51,12 @@ export async function freshDatabase(): Promise<FreshDatabase> {
     env: { DATA_DIR: dataDir },
     async use(fn) {
       const embedded = await startEmbeddedDatabase(dataDir);
-      const db = createDatabase({ connectionString: embedded.connectionString, description: 'fresh', maxConnections: 1, onClose: () => embedded.stop() });
+      const db = createDatabase({
+        connectionString: embedded.connectionString,
+        description: 'fresh',
+        maxConnections: 1,
+        onClose: () => embedded.stop(),
+      });
       try {
         await migrate(embedded.connectionString);
         return await fn(db);

@@ -6,7 +6,8 @@ let ids: Record<string, number>;
 beforeAll(async () => {
   t = makeTestApp();
   ids = {};
-  for (const slug of ['gmail', 'github', 'tavily', 'calculator', 'notion', 'linear', 'googledocs']) ids[slug] = await integrationId(t.db, slug);
+  for (const slug of ['gmail', 'github', 'tavily', 'calculator', 'notion', 'linear', 'googledocs'])
+    ids[slug] = await integrationId(t.db, slug);
 });
 afterAll(() => t.close());
 
@@ -31,7 +32,8 @@ const WAYS: Way[] = ['form', 'htmx', 'json'];
 function post(s: Setup, way: Way, url: string, body: Record<string, unknown> = {}) {
   const req = s.session.agent.post(url);
   if (way === 'json') return req.set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send(body);
-  if (way === 'htmx') return req.set('HX-Request', 'true').set('HX-Boosted', 'true').set('X-CSRF-Token', s.session.csrf).type('form').send(body);
+  if (way === 'htmx')
+    return req.set('HX-Request', 'true').set('HX-Boosted', 'true').set('X-CSRF-Token', s.session.csrf).type('form').send(body);
   return req.type('form').send({ ...body, _csrf: s.session.csrf });
 }
 
@@ -39,8 +41,9 @@ function post(s: Setup, way: Way, url: string, body: Record<string, unknown> = {
 async function outcome(s: Setup, way: Way, res: { status: number; headers: Record<string, string>; body: { message?: string } }) {
   if (way === 'json') return { status: res.status, message: res.body.message };
   expect(res.status).toBe(303);
-  expect(res.headers.location).toBe(s.page);
-  const page = await s.session.agent.get(res.headers.location!);
+  // Back to the page; a change to one integration lands at its row (#integration-<slug>), where the message is shown.
+  expect(res.headers.location).toMatch(new RegExp(`^${s.page}(#integration-[a-z0-9_]+)?$`));
+  const page = await s.session.agent.get(res.headers.location!.split('#')[0]!);
   return { status: res.status, message: flashText(page.text).join(' ') };
 }
 
@@ -61,15 +64,29 @@ describe('the page', () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, s.assistant.id, ids.gmail, conn]),
+      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+        s.user.teamId,
+        s.assistant.id,
+        ids.gmail,
+        conn,
+      ]),
     );
     const res = await s.session.agent.get(s.page).set('Accept', 'application/json');
     expect(res.status).toBe(200);
     expect(res.body.assistant).toEqual({ id: s.assistant.id, name: 'Sales Assistant', description: '' });
     const gmail = res.body.integrations.find((i: { slug: string }) => i.slug === 'gmail');
     expect(gmail).toEqual({
-      id: ids.gmail, slug: 'gmail', label: 'Gmail', icon: 'Gm', category: 'Required', description: expect.any(String), auth: 'oauth2', required: true,
-      added: true, status: 'added', connection: { kind: 'oauth2', id: conn, label: 'sales@acme.test' },
+      id: ids.gmail,
+      slug: 'gmail',
+      label: 'Gmail',
+      icon: 'Gm',
+      category: 'Required',
+      description: expect.any(String),
+      auth: 'oauth2',
+      required: true,
+      added: true,
+      status: 'added',
+      connection: { kind: 'oauth2', id: conn, label: 'sales@acme.test' },
       connections: [{ kind: 'oauth2', id: conn, label: 'sales@acme.test' }],
     });
     const notion = res.body.integrations.find((i: { slug: string }) => i.slug === 'notion');
@@ -91,7 +108,11 @@ describe('the page', () => {
     await post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: conn });
     await t.db.withOwner((tx) => tx.query('UPDATE oauth2_connections SET revoked_at = now() WHERE id = $1', [conn]));
     const res = await s.session.agent.get(s.page).set('Accept', 'application/json');
-    expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({ added: true, status: 'connection_lost', connection: null });
+    expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({
+      added: true,
+      status: 'connection_lost',
+      connection: null,
+    });
     const html = await s.session.agent.get(s.page);
     expect(html.text).toMatch(/id="integration-gmail"[\s\S]*?Connection lost[\s\S]*?Choose another/);
   });
@@ -148,16 +169,25 @@ describe('the connection picker of a team with many connections', () => {
   it('lists the first 50, the one in use first, and finds the others by name', async () => {
     const s = await setUp();
     const keys: number[] = [];
-    for (let i = 1; i <= 53; i++) keys.push(await createApiKeyConnection(t.db, s.user.teamId, 'tavily', `key ${String(i).padStart(2, '0')}`));
+    for (let i = 1; i <= 53; i++)
+      keys.push(await createApiKeyConnection(t.db, s.user.teamId, 'tavily', `key ${String(i).padStart(2, '0')}`));
     await post(s, 'json', `${s.page}/add/${ids.tavily}`, { api_connection_id: keys[52] });
-    const radios = (html: string) => [...html.matchAll(/value="api:(\d+)" required ?(checked)?>/g)].map((m) => ({ id: Number(m[1]), checked: Boolean(m[2]) }));
+    const radios = (html: string) =>
+      [...html.matchAll(/value="api:(\d+)" required ?(checked)?>/g)].map((m) => ({ id: Number(m[1]), checked: Boolean(m[2]) }));
     const page = await s.session.agent.get(`${s.page}/add/${ids.tavily}`);
     expect(page.status).toBe(200);
     expect(radios(page.text)).toHaveLength(50);
     expect(radios(page.text)[0]).toEqual({ id: keys[52], checked: true });
-    expect(radios(page.text).slice(1).map((r) => r.id)).toEqual(keys.slice(0, 49));
+    expect(
+      radios(page.text)
+        .slice(1)
+        .map((r) => r.id),
+    ).toEqual(keys.slice(0, 49));
     expect(page.text).toContain('Showing 50 of 53.');
-    const found = await s.session.agent.get(`${s.page}/add/${ids.tavily}?q=KEY 5`).set('HX-Request', 'true').set('HX-Target', 'picker-body');
+    const found = await s.session.agent
+      .get(`${s.page}/add/${ids.tavily}?q=KEY 5`)
+      .set('HX-Request', 'true')
+      .set('HX-Target', 'picker-body');
     expect(found.text).not.toContain('<html');
     expect(radios(found.text).map((r) => r.id)).toEqual([keys[52], keys[49], keys[50], keys[51]]);
     expect(found.text).toContain('Showing 4 of 4 matching “KEY 5”.');
@@ -172,7 +202,9 @@ describe('add', () => {
     const s = await setUp();
     const res = await post(s, way, `${s.page}/add/${ids.calculator}`);
     expect((await outcome(s, way, res)).message).toContain('Added Calculator to Sales Assistant');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([{ integration_id: ids.calculator, api_connection_id: null, oauth2_connection_id: null }]);
+    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+      { integration_id: ids.calculator, api_connection_id: null, oauth2_connection_id: null },
+    ]);
     expect(await auditActions(t.db, s.user.teamId)).toEqual(['assistant.integration_added']);
   });
 
@@ -181,7 +213,9 @@ describe('add', () => {
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
     const res = await post(s, way, `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: String(conn) });
     expect((await outcome(s, way, res)).message).toBe('Added Gmail to Sales Assistant using sales@acme.test.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([{ integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: conn }]);
+    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+      { integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: conn },
+    ]);
   });
 
   it('accepts the picker’s single radio field and an API key connection', async () => {
@@ -189,7 +223,9 @@ describe('add', () => {
     const key = await createApiKeyConnection(t.db, s.user.teamId, 'tavily', 'Research key');
     const res = await post(s, 'form', `${s.page}/add/${ids.tavily}`, { connection: `api:${key}` });
     expect((await outcome(s, 'form', res)).message).toBe('Added Tavily Search to Sales Assistant using Research key.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([{ integration_id: ids.tavily, api_connection_id: key, oauth2_connection_id: null }]);
+    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+      { integration_id: ids.tavily, api_connection_id: key, oauth2_connection_id: null },
+    ]);
   });
 
   it('is idempotent, and switches connection when given another one', async () => {
@@ -198,12 +234,47 @@ describe('add', () => {
     const second = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'two@acme.test' });
     await post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: first });
     const again = await post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: first });
-    expect(again.body).toMatchObject({ change: 'unchanged', message: 'Gmail is already on Sales Assistant using one@acme.test; nothing changed.' });
+    expect(again.body).toMatchObject({
+      change: 'unchanged',
+      message: 'Gmail is already on Sales Assistant using one@acme.test; nothing changed.',
+    });
     expect(await promptIntegrations(t.db, s.assistant.id)).toHaveLength(1);
     const switched = await post(s, 'form', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: second });
     expect((await outcome(s, 'form', switched)).message).toBe('Gmail on Sales Assistant now uses two@acme.test.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([{ integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: second }]);
+    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+      { integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: second },
+    ]);
     expect(await auditActions(t.db, s.user.teamId)).toEqual(['assistant.integration_added', 'assistant.integration_switched']);
+    const activity = await s.session.agent.get(`/app/team/${s.user.teamId}/integrations`);
+    expect(activity.text).toContain('Changed the connection of Gmail on Sales Assistant from one@acme.test to two@acme.test');
+    expect(activity.text).toContain('Added Gmail to Sales Assistant using one@acme.test');
+  });
+
+  it('lands a plain form back at the row it changed, the message shown in that row', async () => {
+    const s = await setUp();
+    const added = await post(s, 'form', `${s.page}/add/${ids.calculator}`);
+    expect(added.headers.location).toBe(`${s.page}#integration-calculator`);
+    const page = await s.session.agent.get(s.page);
+    expect(page.text).toMatch(
+      /id="integration-calculator"[\s\S]*?<p class="flash row-flash flash-success" id="flash-integration-calculator"[^>]*>Added Calculator to Sales Assistant\.<\/p>/,
+    );
+    expect(page.text).toMatch(/<div id="flash"[^>]*>\s*<\/div>/);
+    const removed = await post(s, 'htmx', `${s.page}/remove/${ids.calculator}`);
+    expect(removed.headers.location).toBe(`${s.page}#integration-calculator`);
+    expect(flashText((await s.session.agent.get(s.page)).text)).toEqual(['Removed Calculator from Sales Assistant.']);
+  });
+
+  it('names an account that has no email by the end of its Composio id, in the picker and on the team page', async () => {
+    const s = await setUp();
+    await createOAuth2Connection(t.db, s.user.teamId, 'notion', { identity: null, accountId: 'ca_notion9f3k' });
+    await createOAuth2Connection(t.db, s.user.teamId, 'notion', { identity: 'ana-notion', accountId: 'ca_notion2' });
+    const picker = await s.session.agent.get(`${s.page}/add/${ids.notion}`);
+    expect(picker.text).toContain('Notion account ending …9f3k');
+    expect(picker.text).toContain('ana-notion');
+    expect(picker.text).not.toContain('account connected');
+    await createOAuth2Connection(t.db, s.user.teamId, 'linear', { identity: null, accountId: 'ca_linear77x1' });
+    const team = await s.session.agent.get(`/app/team/${s.user.teamId}/integrations`);
+    expect(team.text).toMatch(/id="provider-linear"[\s\S]*?<strong>Linear account ending …77x1<\/strong>/);
   });
 
   it('lets a member (not only an admin) add and remove', async () => {
@@ -215,7 +286,9 @@ describe('add', () => {
   it('leaves one row and no error after 20 concurrent adds of one integration', async () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail');
-    const results = await Promise.all(Array.from({ length: 20 }, () => post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: conn })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => post(s, 'json', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: conn })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(results.filter((r) => r.body.change === 'added')).toHaveLength(1);
     expect(await promptIntegrations(t.db, s.assistant.id)).toHaveLength(1);
@@ -224,15 +297,47 @@ describe('add', () => {
 
 describe('add refuses connections that do not fit, with 422 and no change', () => {
   const cases: [string, (s: Setup) => Promise<Record<string, unknown>>, RegExp][] = [
-    ['no connection', async (s) => (await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), {}), /Choose which connection Gmail should use/],
+    [
+      'no connection',
+      async (s) => (await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), {}),
+      /Choose which connection Gmail should use/,
+    ],
     ['no connection when the team has none', async () => ({}), /Gmail needs a connection and the team has none that works/],
-    ['another team’s connection', async () => ({ oauth2_connection_id: await createOAuth2Connection(t.db, (await createUser(t.db)).teamId, 'gmail') }), /cannot be used for Gmail/],
-    ['a connection of another integration', async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'notion') }), /cannot be used for Gmail/],
-    ['a disabled connection', async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { enabled: false }) }), /cannot be used for Gmail/],
-    ['a revoked connection', async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { revoked: true }) }), /cannot be used for Gmail/],
-    ['an expired connection', async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { status: 'EXPIRED' }) }), /cannot be used for Gmail/],
-    ['an API key for an OAuth2-only integration', async (s) => ({ api_connection_id: await createApiKeyConnection(t.db, s.user.teamId, 'tavily') }), /connects through an OAuth2 account, not an API key/],
-    ['two connections', async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), api_connection_id: 5 }), /Choose one connection, not two/],
+    [
+      'another team’s connection',
+      async () => ({ oauth2_connection_id: await createOAuth2Connection(t.db, (await createUser(t.db)).teamId, 'gmail') }),
+      /cannot be used for Gmail/,
+    ],
+    [
+      'a connection of another integration',
+      async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'notion') }),
+      /cannot be used for Gmail/,
+    ],
+    [
+      'a disabled connection',
+      async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { enabled: false }) }),
+      /cannot be used for Gmail/,
+    ],
+    [
+      'a revoked connection',
+      async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { revoked: true }) }),
+      /cannot be used for Gmail/,
+    ],
+    [
+      'an expired connection',
+      async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { status: 'EXPIRED' }) }),
+      /cannot be used for Gmail/,
+    ],
+    [
+      'an API key for an OAuth2-only integration',
+      async (s) => ({ api_connection_id: await createApiKeyConnection(t.db, s.user.teamId, 'tavily') }),
+      /connects through an OAuth2 account, not an API key/,
+    ],
+    [
+      'two connections',
+      async (s) => ({ oauth2_connection_id: await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), api_connection_id: 5 }),
+      /Choose one connection, not two/,
+    ],
   ];
 
   it.each(cases)('%s (JSON)', async (_label, body, message) => {
@@ -284,7 +389,11 @@ describe('legacy bulk form', () => {
     const gmail = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
     const key = await createApiKeyConnection(t.db, s.user.teamId, 'linear');
     await post(s, 'json', `${s.page}/add/${ids.calculator}`);
-    const body = { integration_ids: [String(ids.gmail), String(ids.linear)], [`connection_${ids.gmail}`]: `oauth2:${gmail}`, [`connection_${ids.linear}`]: `api:${key}` };
+    const body = {
+      integration_ids: [String(ids.gmail), String(ids.linear)],
+      [`connection_${ids.gmail}`]: `oauth2:${gmail}`,
+      [`connection_${ids.linear}`]: `api:${key}`,
+    };
     const res = await post(s, way, s.page, body);
     expect((await outcome(s, way, res)).message).toBe('Saved Sales Assistant: added Gmail, Linear; removed Calculator.');
     expect(await promptIntegrations(t.db, s.assistant.id)).toEqual(
@@ -314,9 +423,24 @@ describe('legacy bulk form', () => {
   });
 
   it.each([
-    ['an item without its connection', (c: number) => ({ integration_ids: [String(ids.calculator), String(ids.gmail)], [`connection_${ids.notion}`]: `oauth2:${c}` }), 422, /Gmail needs a connection and the team has none that works/],
-    ['a malformed connection reference', () => ({ integration_ids: [String(ids.gmail)], [`connection_${ids.gmail}`]: 'gmail-please' }), 422, /connection_\d+ \(Gmail\) must be api:<id> or oauth2:<id>/],
-    ['an integration that does not exist', () => ({ integration_ids: [String(ids.calculator), '2147483000'] }), 422, /not an integration Switchboard offers/],
+    [
+      'an item without its connection',
+      (c: number) => ({ integration_ids: [String(ids.calculator), String(ids.gmail)], [`connection_${ids.notion}`]: `oauth2:${c}` }),
+      422,
+      /Gmail needs a connection and the team has none that works/,
+    ],
+    [
+      'a malformed connection reference',
+      () => ({ integration_ids: [String(ids.gmail)], [`connection_${ids.gmail}`]: 'gmail-please' }),
+      422,
+      /connection_\d+ \(Gmail\) must be api:<id> or oauth2:<id>/,
+    ],
+    [
+      'an integration that does not exist',
+      () => ({ integration_ids: [String(ids.calculator), '2147483000'] }),
+      422,
+      /not an integration Switchboard offers/,
+    ],
     ['an id that is not a number', () => ({ integration_ids: ['abc'] }), 400, /not a valid id/],
   ])('is all or nothing: %s changes nothing', async (_label, body, status, message) => {
     const s = await setUp();
@@ -327,6 +451,20 @@ describe('legacy bulk form', () => {
     expect(res.status).toBe(status);
     expect(res.body.message).toMatch(message);
     expect(await promptIntegrations(t.db, s.assistant.id)).toEqual(before);
+  });
+
+  it('names the field at fault in JSON', async () => {
+    const s = await setUp();
+    const malformed = await post(s, 'json', s.page, { integration_ids: [String(ids.gmail)], [`connection_${ids.gmail}`]: 'gmail-please' });
+    expect(malformed.body.fields).toEqual({
+      [`connection_${ids.gmail}`]: `connection_${ids.gmail} (Gmail) must be api:<id> or oauth2:<id>.`,
+    });
+    const unknown = await post(s, 'json', s.page, { integration_ids: ['abc'] });
+    expect(unknown.body).toEqual({
+      error: 'bad_request',
+      message: 'integration_ids contains "abc", which is not a valid id.',
+      fields: { integration_ids: 'integration_ids contains "abc", which is not a valid id.' },
+    });
   });
 });
 
@@ -348,7 +486,13 @@ describe('ids and other teams', () => {
     const s = await setUp();
     const other = await createUser(t.db);
     const theirs = await createAssistant(t.db, other.teamId, 'Their Assistant');
-    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id) VALUES ($1, $2, $3)', [other.teamId, theirs.id, ids.calculator]));
+    await t.db.withOwner((tx) =>
+      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id) VALUES ($1, $2, $3)', [
+        other.teamId,
+        theirs.id,
+        ids.calculator,
+      ]),
+    );
     for (const teamId of [s.user.teamId, other.teamId]) {
       const page = `/app/team/${teamId}/assistant/${theirs.id}/integrations`;
       for (const way of WAYS) {

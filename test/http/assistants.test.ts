@@ -7,7 +7,9 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 const namesOf = (teamId: number) =>
-  t.db.withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM prompts WHERE team_id = $1 ORDER BY name', [teamId])).then((rows) => rows.map((r) => r.name));
+  t.db
+    .withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM prompts WHERE team_id = $1 ORDER BY name', [teamId]))
+    .then((rows) => rows.map((r) => r.name));
 
 describe('assistants page', () => {
   it('lists, creates, renames and deletes assistants with a flash after each change', async () => {
@@ -43,14 +45,16 @@ describe('assistants page', () => {
     const { agent } = await signIn(t.app, user);
     const res = await agent.get(`/app/team/${user.teamId}/assistants`).set('Accept', 'application/json');
     expect(res.status).toBe(200);
-    expect(res.body.assistants).toEqual([{ id: assistant.id, name: 'Json Assistant', description: '', integration_count: 0, needs_attention: 0 }]);
+    expect(res.body.assistants).toEqual([
+      { id: assistant.id, name: 'Json Assistant', description: '', integration_count: 0, needs_attention: 0 },
+    ]);
   });
 
-  it('refuses a blank name with 400 in words and creates nothing', async () => {
+  it('refuses a blank name with 422 in words and creates nothing', async () => {
     const user = await createUser(t.db);
     const { agent, csrf } = await signIn(t.app, user);
     const res = await agent.post(`/app/team/${user.teamId}/assistants`).type('form').send({ name: '   ', _csrf: csrf });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.text).toContain('Give the assistant a name.');
     expect(await namesOf(user.teamId)).toEqual([]);
   });

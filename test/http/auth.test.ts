@@ -21,7 +21,10 @@ describe('sign-in', () => {
     const agent = request.agent(t.app);
     const before = await agent.get('/login');
     const cookieBefore = before.headers['set-cookie']?.[0]?.split(';')[0];
-    const res = await agent.post('/login').type('form').send({ email: user.email.toUpperCase(), password: user.password, _csrf: csrfFrom(before.text) });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email.toUpperCase(), password: user.password, _csrf: csrfFrom(before.text) });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/app');
     const cookieAfter = res.headers['set-cookie']?.[0];
@@ -37,7 +40,10 @@ describe('sign-in', () => {
     const config = testConfig({ NODE_ENV: 'production', TRUST_PROXY: 'loopback' });
     const app = createApp({ config, db: t.db, logger: createLogger('silent'), composio: null });
     const user = await createUser(t.db);
-    for (const [proto, secure] of [['https', true], ['http', false]] as const) {
+    for (const [proto, secure] of [
+      ['https', true],
+      ['http', false],
+    ] as const) {
       // By hand: supertest's cookie jar would not send a Secure cookie over its plain connection.
       const page = await request(app).get('/login').set('X-Forwarded-Proto', proto);
       const sessionCookie = page.headers['set-cookie']![0]!.split(';')[0]!;
@@ -60,15 +66,15 @@ describe('sign-in', () => {
     const token = await loginForm(agent);
     const res = await agent.post('/login').type('form').send({ email: user.email, password: 'wrong', _csrf: token });
     expect(res.status).toBe(401);
-    expect(res.text).toContain('That email and password do not match an account.');
+    expect(res.text).toContain('That email and password do not match any user.');
     expect((await agent.get('/app')).headers.location).toBe('/login');
   });
 
-  it('answers an empty form with 400 in words', async () => {
+  it('answers an empty form with 422 in words', async () => {
     const agent = request.agent(t.app);
     const token = await loginForm(agent);
     const res = await agent.post('/login').type('form').send({ email: '', password: '', _csrf: token });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.text).toContain('Enter your email address.');
   });
 
@@ -77,7 +83,10 @@ describe('sign-in', () => {
     const agent = request.agent(t.app);
     const token = await loginForm(agent);
     for (let i = 0; i < MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS; i++) {
-      const res = await agent.post('/login').type('form').send({ email: user.email, password: `nope-${i}`, _csrf: token });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: `nope-${i}`, _csrf: token });
       expect(res.status).toBe(401);
     }
     const locked = await agent.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: token });
@@ -143,9 +152,15 @@ describe('shell', () => {
   it('answers /healthz with 503 when the database does not answer', async () => {
     const down = createDatabase({ connectionString: 'postgres://nobody@127.0.0.1:1/none', description: 'down' });
     try {
-      const res = await request(createApp({ config: testConfig(), db: down, logger: createLogger('silent'), composio: null })).get('/healthz');
+      const res = await request(createApp({ config: testConfig(), db: down, logger: createLogger('silent'), composio: null })).get(
+        '/healthz',
+      );
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', error: 'database_unavailable', message: 'Switchboard cannot reach its database; retrying.' });
+      expect(res.body).toEqual({
+        status: 'unavailable',
+        error: 'database_unavailable',
+        message: 'Switchboard cannot reach its database; retrying.',
+      });
     } finally {
       await down.close();
     }

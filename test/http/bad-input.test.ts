@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 const assistants = () => `/app/team/${user.teamId}/assistants`;
-const prompts = () => t.db.withOwner((tx) => tx.query<{ name: string; description: string }>('SELECT name, description FROM prompts WHERE team_id = $1 ORDER BY id', [user.teamId]));
+const prompts = () =>
+  t.db.withOwner((tx) =>
+    tx.query<{ name: string; description: string }>('SELECT name, description FROM prompts WHERE team_id = $1 ORDER BY id', [user.teamId]),
+  );
 
 describe('malformed % escapes in the path', () => {
   const paths = () => [
@@ -66,11 +69,18 @@ describe('NUL characters', () => {
     ];
     for (const [url, fields] of cases) {
       const field = Object.keys(fields).find((k) => fields[k]!.includes('\0'))!;
-      const form = await session.agent.post(url).type('form').send({ ...fields, _csrf: session.csrf });
+      const form = await session.agent
+        .post(url)
+        .type('form')
+        .send({ ...fields, _csrf: session.csrf });
       expect([url, form.status]).toEqual([url, 400]);
       expect(form.text).toContain(`&#34;${field}&#34; contains a NUL character`);
       const json = await session.agent.post(url).set('X-CSRF-Token', session.csrf).set('Accept', 'application/json').send(fields);
-      expect([url, json.status, json.body.message]).toEqual([url, 400, `"${field}" contains a NUL character (\\0), which is not allowed. Remove it and try again.`]);
+      expect([url, json.status, json.body.message]).toEqual([
+        url,
+        400,
+        `"${field}" contains a NUL character (\\0), which is not allowed. Remove it and try again.`,
+      ]);
     }
     const login = await request(t.app).post('/login').type('form').send({ email: 'a\0@example.com', password: 'x' });
     expect(login.status).toBe(400);
@@ -85,43 +95,78 @@ describe('bodies the app cannot read', () => {
     for (const url of [assistants(), `${assistants()}/${assistantId}/edit`]) {
       const plain = await session.agent.post(url).set('X-CSRF-Token', session.csrf).set('Content-Type', 'text/plain').send('name=Plain');
       expect([url, plain.status]).toEqual([url, 415]);
-      expect(plain.text).toContain('Switchboard reads forms (application/x-www-form-urlencoded) and JSON (application/json), not text/plain.');
+      expect(plain.text).toContain(
+        'Switchboard reads forms (application/x-www-form-urlencoded) and JSON (application/json), not text/plain.',
+      );
       const multipart = await session.agent.post(url).set('X-CSRF-Token', session.csrf).field('name', 'Multipart');
       expect([url, multipart.status]).toEqual([url, 415]);
     }
     expect((await prompts()).map((p) => p.name)).not.toContain('Plain');
   });
 
-  it('an empty body on create or rename is a 400 asking for the name', async () => {
+  it('an empty body on create or rename is a 422 form (400 in JSON) asking for the name', async () => {
     for (const url of [assistants(), `${assistants()}/${assistantId}/edit`]) {
       const empty = await session.agent.post(url).set('X-CSRF-Token', session.csrf);
-      expect([url, empty.status]).toEqual([url, 400]);
+      expect([url, empty.status]).toEqual([url, 422]);
       expect(empty.text).toContain('Give the assistant a name.');
-      const json = await session.agent.post(url).set('X-CSRF-Token', session.csrf).set('Accept', 'application/json').set('Content-Type', 'application/json');
-      expect([url, json.status, json.body.message]).toEqual([url, 400, 'Give the assistant a name.']);
+      const json = await session.agent
+        .post(url)
+        .set('X-CSRF-Token', session.csrf)
+        .set('Accept', 'application/json')
+        .set('Content-Type', 'application/json');
+      expect([url, json.status, json.body]).toEqual([
+        url,
+        400,
+        { error: 'bad_request', message: 'Give the assistant a name.', fields: { name: 'Give the assistant a name.' } },
+      ]);
     }
   });
 
   it('JSON that is not a form (nested values, broken syntax) is a 4xx, never a 500', async () => {
-    const nested = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).set('Content-Type', 'application/json').send('{"name":{"toString":"x"},"description":[1]}');
-    expect(nested.status).toBe(400);
-    const broken = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).set('Content-Type', 'application/json').set('Accept', 'application/json').send('{"name":');
+    const nested = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .set('Content-Type', 'application/json')
+      .send('{"name":{"toString":"x"},"description":[1]}');
+    expect(nested.status).toBe(422); // the form again, asking for a name
+    const broken = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .set('Content-Type', 'application/json')
+      .set('Accept', 'application/json')
+      .send('{"name":');
     expect([broken.status, broken.body.message]).toEqual([400, 'The request body is not valid JSON.']);
-    const charset = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).set('Content-Type', 'application/json; charset=koi8-r').send('{}');
+    const charset = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .set('Content-Type', 'application/json; charset=koi8-r')
+      .send('{}');
     expect(charset.status).toBe(415);
   });
 
   it('a body over 100 kB is a 413 in words, and so is a form with too many fields', async () => {
-    const big = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).type('form').send({ name: 'x', description: 'y'.repeat(200_000) });
+    const big = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .type('form')
+      .send({ name: 'x', description: 'y'.repeat(200_000) });
     expect(big.status).toBe(413);
     expect(big.text).toContain('The request is too large: send at most 100 kB.');
-    const many = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).type('form').send(Array.from({ length: 3000 }, (_, i) => `f${i}=1`).join('&'));
+    const many = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .type('form')
+      .send(Array.from({ length: 3000 }, (_, i) => `f${i}=1`).join('&'));
     expect(many.status).toBe(413);
     expect(many.text).toContain('The form has too many fields.');
   });
 
   it('values over their limits are a 400 naming the limit', async () => {
-    const res = await session.agent.post(assistants()).set('X-CSRF-Token', session.csrf).set('Accept', 'application/json').send({ name: 'n'.repeat(101) });
+    const res = await session.agent
+      .post(assistants())
+      .set('X-CSRF-Token', session.csrf)
+      .set('Accept', 'application/json')
+      .send({ name: 'n'.repeat(101) });
     expect([res.status, res.body.message]).toEqual([400, 'Keep the name under 100 characters.']);
   });
 });
@@ -131,7 +176,12 @@ describe('sync from an assistant page', () => {
     const other = await createUser(t.db);
     const theirs = await createAssistant(t.db, other.teamId);
     fake.reset();
-    for (const [teamId, promptId] of [[user.teamId, theirs.id], [user.teamId, 2147483647], [other.teamId, theirs.id], [other.teamId, assistantId]]) {
+    for (const [teamId, promptId] of [
+      [user.teamId, theirs.id],
+      [user.teamId, 2147483647],
+      [other.teamId, theirs.id],
+      [other.teamId, assistantId],
+    ]) {
       const url = `/app/team/${teamId}/assistant/${promptId}/integrations/sync`;
       const form = await session.agent.post(url).type('form').send({ _csrf: session.csrf });
       expect([url, form.status]).toEqual([url, 404]);
@@ -139,10 +189,15 @@ describe('sync from an assistant page', () => {
       expect([url, json.status]).toEqual([url, 404]);
     }
     expect(fake.requests).toEqual([]);
-    const last = await t.db.withOwner((tx) => tx.one<{ last_synced_at: Date | null }>('SELECT last_synced_at FROM teams WHERE id = $1', [user.teamId]));
+    const last = await t.db.withOwner((tx) =>
+      tx.one<{ last_synced_at: Date | null }>('SELECT last_synced_at FROM teams WHERE id = $1', [user.teamId]),
+    );
     expect(last.last_synced_at).toBeNull();
     // Its own assistant still syncs.
-    const own = await session.agent.post(`/app/team/${user.teamId}/assistant/${assistantId}/integrations/sync`).type('form').send({ _csrf: session.csrf });
+    const own = await session.agent
+      .post(`/app/team/${user.teamId}/assistant/${assistantId}/integrations/sync`)
+      .type('form')
+      .send({ _csrf: session.csrf });
     expect([own.status, own.headers.location]).toEqual([303, `/app/team/${user.teamId}/assistant/${assistantId}/integrations`]);
     expect(fake.requests.length).toBeGreaterThan(0);
   });

@@ -40,8 +40,14 @@ describe('concurrent writers on one assistant', () => {
       web: await integrationId(t.db, 'web_browser'),
     };
     const gmail = [await createOAuth2Connection(t.db, user.teamId, 'gmail'), await createOAuth2Connection(t.db, user.teamId, 'gmail')];
-    const tavily = [await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Key A'), await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Key B')];
-    const github = [await createApiKeyConnection(t.db, user.teamId, 'github', 'GitHub token'), await createOAuth2Connection(t.db, user.teamId, 'github')];
+    const tavily = [
+      await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Key A'),
+      await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Key B'),
+    ];
+    const github = [
+      await createApiKeyConnection(t.db, user.teamId, 'github', 'GitHub token'),
+      await createOAuth2Connection(t.db, user.teamId, 'github'),
+    ];
     const choices: Record<number, string[]> = {
       [ids.gmail]: gmail.map((id) => `oauth2:${id}`),
       [ids.tavily]: tavily.map((id) => `api:${id}`),
@@ -79,7 +85,12 @@ describe('concurrent writers on one assistant', () => {
       requests.map(async (r) => {
         const res = await fetch(base + r.url, {
           method: 'POST',
-          headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+          headers: {
+            Cookie: cookie,
+            'X-CSRF-Token': csrf,
+            Accept: 'application/json',
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
           body: r.body.toString(),
         });
         return { ...r, status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -100,7 +111,9 @@ describe('concurrent writers on one assistant', () => {
       } else if (r.json.change !== 'unchanged') reported.single++;
     }
     const audit = await t.db.withOwner((tx) =>
-      tx.query<{ action: string; n: number }>(`SELECT action, count(*)::int AS n FROM audit_events WHERE team_id = $1 GROUP BY action`, [user.teamId]),
+      tx.query<{ action: string; n: number }>(`SELECT action, count(*)::int AS n FROM audit_events WHERE team_id = $1 GROUP BY action`, [
+        user.teamId,
+      ]),
     );
     const count = (actions: string[]) => audit.filter((a) => actions.includes(a.action)).reduce((sum, a) => sum + a.n, 0);
     expect(count(['assistant.integrations_replaced'])).toBe(reported.bulk);
@@ -110,7 +123,11 @@ describe('concurrent writers on one assistant', () => {
     const rows = await promptIntegrations(t.db, assistant.id);
     expect(new Set(rows.map((r) => r.integration_id)).size).toBe(rows.length);
     for (const row of rows) {
-      const used = row.api_connection_id ? `api:${row.api_connection_id}` : row.oauth2_connection_id ? `oauth2:${row.oauth2_connection_id}` : '';
+      const used = row.api_connection_id
+        ? `api:${row.api_connection_id}`
+        : row.oauth2_connection_id
+          ? `oauth2:${row.oauth2_connection_id}`
+          : '';
       expect(choices[row.integration_id]).toContain(used);
     }
   });

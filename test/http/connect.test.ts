@@ -25,7 +25,10 @@ async function setUp(role: 'admin' | 'member' = 'admin', team?: string): Promise
 }
 
 const start = (s: Setup, slug: string, extra: Record<string, string> = {}) =>
-  s.session.agent.post(`/app/team/${s.user.teamId}/connect/${slug}`).type('form').send({ _csrf: s.session.csrf, ...extra });
+  s.session.agent
+    .post(`/app/team/${s.user.teamId}/connect/${slug}`)
+    .type('form')
+    .send({ _csrf: s.session.csrf, ...extra });
 
 /** What the person does on Composio's consent page; returns the callback path Composio sends them back to. */
 async function consent(redirectUrl: string, decision: 'allow' | 'deny', email = 'ops@example.com'): Promise<string> {
@@ -46,12 +49,17 @@ function linkOf(res: { text: string }): string {
 
 const stateOf = (callbackPath: string) => new URL(callbackPath, 'http://x').searchParams.get('state')!;
 const connections = (teamId: number) =>
-  t.db.withOwner((tx) => tx.query<{ id: number; composio_account_id: string; composio_status: string; account_identity: string | null }>(
-    'SELECT id, composio_account_id, composio_status, account_identity FROM oauth2_connections WHERE team_id = $1 ORDER BY id', [teamId]));
-const states = (teamId: number) => t.db.withOwner((tx) => tx.query('SELECT used_at, expires_at FROM connect_states WHERE team_id = $1 ORDER BY created_at', [teamId]));
+  t.db.withOwner((tx) =>
+    tx.query<{ id: number; composio_account_id: string; composio_status: string; account_identity: string | null }>(
+      'SELECT id, composio_account_id, composio_status, account_identity FROM oauth2_connections WHERE team_id = $1 ORDER BY id',
+      [teamId],
+    ),
+  );
+const states = (teamId: number) =>
+  t.db.withOwner((tx) => tx.query('SELECT used_at, expires_at FROM connect_states WHERE team_id = $1 ORDER BY created_at', [teamId]));
 
 describe('Connect from the team Integrations page', () => {
-  it('creates a Connect Link for the team\'s own Composio user id, and the callback syncs that account with a flash', async () => {
+  it("creates a Connect Link for the team's own Composio user id, and the callback syncs that account with a flash", async () => {
     const s = await setUp();
     const started = await start(s, 'gmail');
     expect(started.status).toBe(200);
@@ -65,13 +73,21 @@ describe('Connect from the team Integrations page', () => {
     expect(callback).toMatch(new RegExp(`^/app/team/${s.user.teamId}/connect/callback\\?state=`));
     const back = await s.session.agent.get(callback);
     expect(back.status).toBe(303);
-    expect(back.headers.location).toBe(`/app/team/${s.user.teamId}/integrations`);
+    expect(back.headers.location).toBe(`/app/team/${s.user.teamId}/integrations#provider-gmail`);
     const page = await s.session.agent.get(back.headers.location!);
     expect(flashText(page.text)).toEqual(['Connected Gmail (ops@example.com).']);
-    expect(await connections(s.user.teamId)).toEqual([expect.objectContaining({ composio_account_id: fake.accounts[0]!.id, composio_status: 'ACTIVE', account_identity: 'ops@example.com' })]);
+    expect(await connections(s.user.teamId)).toEqual([
+      expect.objectContaining({
+        composio_account_id: fake.accounts[0]!.id,
+        composio_status: 'ACTIVE',
+        account_identity: 'ops@example.com',
+      }),
+    ]);
     expect(await auditActions(t.db, s.user.teamId)).toContain('connection.connected');
     // Exactly one account was read from Composio: no list of the whole team.
-    expect(fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v3.1/connected_accounts')).map((r) => r.path)).toEqual([`/api/v3.1/connected_accounts/${fake.accounts[0]!.id}`]);
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v3.1/connected_accounts')).map((r) => r.path)).toEqual(
+      [`/api/v3.1/connected_accounts/${fake.accounts[0]!.id}`],
+    );
   });
 
   it('says what went wrong when the person denies access, and records nothing', async () => {
@@ -86,7 +102,7 @@ describe('Connect from the team Integrations page', () => {
     expect(await connections(s.user.teamId)).toEqual([]);
   });
 
-  it('trusts the account Composio reports, not the callback\'s query', async () => {
+  it("trusts the account Composio reports, not the callback's query", async () => {
     const s = await setUp();
     const started = await start(s, 'gmail');
     const callback = await consent(linkOf(started), 'deny');
@@ -167,7 +183,9 @@ describe('the callback state', () => {
   it('refuses a state older than 10 minutes', async () => {
     const s = await setUp();
     const callback = await pending(s);
-    await t.db.withOwner((tx) => tx.query("UPDATE connect_states SET expires_at = now() - interval '1 second' WHERE team_id = $1", [s.user.teamId]));
+    await t.db.withOwner((tx) =>
+      tx.query("UPDATE connect_states SET expires_at = now() - interval '1 second' WHERE team_id = $1", [s.user.teamId]),
+    );
     expect((await s.session.agent.get(callback)).status).toBe(400);
     expect(await connections(s.user.teamId)).toEqual([]);
     expect((await states(s.user.teamId)).map((r) => r.used_at)).toEqual([null]);
@@ -193,7 +211,7 @@ describe('the callback state', () => {
 });
 
 describe('Connect an account from an assistant', () => {
-  it('returns to the assistant\'s picker with the new account chosen', async () => {
+  it("returns to the assistant's picker with the new account chosen", async () => {
     const s = await setUp();
     const assistant = await createAssistant(t.db, s.user.teamId);
     const picker = `/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations/add/`;

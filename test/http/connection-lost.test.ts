@@ -18,7 +18,12 @@ async function addedWith(options: OAuth2Options & { statusReason?: string }, rol
   const gmail = await integrationId(t.db, 'gmail');
   const connectionId = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'ops@acme.test', ...options });
   await t.db.withOwner(async (tx) => {
-    await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [user.teamId, assistant.id, gmail, connectionId]);
+    await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      user.teamId,
+      assistant.id,
+      gmail,
+      connectionId,
+    ]);
     await tx.query('UPDATE oauth2_connections SET composio_status_reason = $2 WHERE id = $1', [connectionId, options.statusReason ?? null]);
   });
   const session = await signIn(t.app, user);
@@ -41,7 +46,9 @@ describe('Connection lost', () => {
 
   it('expired in Composio: says so, with Composio’s reason, and offers Reconnect', async () => {
     const { teamId, row } = await addedWith({ status: 'EXPIRED', statusReason: 'Refresh token revoked by the user' });
-    expect(row).toContain('It used “ops@acme.test”, which has expired in Composio and needs a reconnect. (Refresh token revoked by the user)');
+    expect(row).toContain(
+      'It used “ops@acme.test”, which has expired in Composio and needs a reconnect. (Refresh token revoked by the user)',
+    );
     expect(buttons(row)).toEqual(['Reconnect', 'Remove']);
     // Composio is not configured on this server: Reconnect leads to the team page, which explains.
     expect(row).toContain(`href="/app/team/${teamId}/integrations#provider-gmail"`);
@@ -64,7 +71,12 @@ describe('Connection lost', () => {
     const tavily = await integrationId(t.db, 'tavily');
     const keyId = await createApiKeyConnection(t.db, user.teamId, 'tavily');
     await t.db.withOwner(async (tx) => {
-      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id) VALUES ($1, $2, $3, $4)', [user.teamId, assistant.id, tavily, keyId]);
+      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id) VALUES ($1, $2, $3, $4)', [
+        user.teamId,
+        assistant.id,
+        tavily,
+        keyId,
+      ]);
       await tx.query('DELETE FROM api_key_connections WHERE id = $1', [keyId]);
     });
     const session = await signIn(t.app, user);
@@ -84,7 +96,9 @@ describe('Connection lost', () => {
     const user = await createUser(t.db);
     const assistant = await createAssistant(t.db, user.teamId);
     const session = await signIn(t.app, user);
-    const res = await session.agent.get(`/app/team/${user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
+    const res = await session.agent
+      .get(`/app/team/${user.teamId}/assistant/${assistant.id}/integrations`)
+      .set('Accept', 'application/json');
     expect(Object.keys(res.body.integrations[0]).sort()).not.toContain('lost');
   });
 });

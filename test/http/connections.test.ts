@@ -1,5 +1,15 @@
 import { decryptSecret } from '../../server/crypto/secrets';
-import { createAssistant, createUser, flashText, makeTestApp, signIn, TEST_ENCRYPTION_KEY, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import {
+  createAssistant,
+  createUser,
+  flashText,
+  makeTestApp,
+  signIn,
+  TEST_ENCRYPTION_KEY,
+  type SignedIn,
+  type TestApp,
+  type TestUser,
+} from '../helpers/app';
 import { auditActions, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let t: TestApp;
@@ -17,15 +27,29 @@ interface Setup {
 
 async function setUp(role: 'admin' | 'member' = 'admin'): Promise<Setup> {
   const user = await createUser(t.db, { role });
-  return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations` };
+  return {
+    user,
+    session: await signIn(t.app, user),
+    page: `/app/team/${user.teamId}/integrations`,
+    api: `/api/teams/${user.teamId}/integrations`,
+  };
 }
 
-const form = (s: Setup, url: string, body: Record<string, string> = {}) => s.session.agent.post(url).type('form').send({ ...body, _csrf: s.session.csrf });
+const form = (s: Setup, url: string, body: Record<string, string> = {}) =>
+  s.session.agent
+    .post(url)
+    .type('form')
+    .send({ ...body, _csrf: s.session.csrf });
 const json = (s: Setup, method: 'patch' | 'delete' | 'post', url: string, body?: object) =>
   s.session.agent[method](url).set('X-CSRF-Token', s.session.csrf).send(body);
 
 const keysOf = (teamId: number) =>
-  t.db.withOwner((tx) => tx.query<{ label: string; secret_encrypted: string; secret_hint: string }>('SELECT label, secret_encrypted, secret_hint FROM api_key_connections WHERE team_id = $1 ORDER BY id', [teamId]));
+  t.db.withOwner((tx) =>
+    tx.query<{ label: string; secret_encrypted: string; secret_hint: string }>(
+      'SELECT label, secret_encrypted, secret_hint FROM api_key_connections WHERE team_id = $1 ORDER BY id',
+      [teamId],
+    ),
+  );
 
 describe('the team integrations page', () => {
   it('shows each provider with its status, grouped by category', async () => {
@@ -50,17 +74,46 @@ describe('the team integrations page', () => {
     const assistant = await createAssistant(t.db, s.user.teamId);
     await t.db.withOwner(async (tx) => {
       const gmail = await tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'");
-      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail.id, conn]);
+      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+        s.user.teamId,
+        assistant.id,
+        gmail.id,
+        conn,
+      ]);
     });
     const res = await s.session.agent.get(s.api);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ configured: false, lastSyncedAt: null });
-    expect(res.body.providers.map((p: { provider: string }) => p.provider)).toEqual(['gmail', 'googledocs', 'googlesheets', 'google_drive', 'googlecalendar', 'github', 'notion', 'linear']);
+    expect(res.body.providers.map((p: { provider: string }) => p.provider)).toEqual([
+      'gmail',
+      'googledocs',
+      'googlesheets',
+      'google_drive',
+      'googlecalendar',
+      'github',
+      'notion',
+      'linear',
+    ]);
     expect(res.body.providers[0]).toEqual({
-      provider: 'gmail', label: 'Gmail', icon: 'Gm', required: true, category: 'Required', description: expect.any(String),
-      connected: true, enabled: true, status: 'connected', accountEmail: 'team@acme.test', usedBy: 1,
+      provider: 'gmail',
+      label: 'Gmail',
+      icon: 'Gm',
+      required: true,
+      category: 'Required',
+      description: expect.any(String),
+      connected: true,
+      enabled: true,
+      status: 'connected',
+      accountEmail: 'team@acme.test',
+      usedBy: 1,
     });
-    expect(res.body.providers[6]).toMatchObject({ provider: 'notion', connected: false, status: 'not_connected', accountEmail: null, usedBy: 0 });
+    expect(res.body.providers[6]).toMatchObject({
+      provider: 'notion',
+      connected: false,
+      status: 'not_connected',
+      accountEmail: null,
+      usedBy: 0,
+    });
     const page = await s.session.agent.get(s.page).set('Accept', 'application/json');
     expect(page.body).toEqual(res.body);
   });
@@ -70,8 +123,11 @@ describe('the team integrations page', () => {
     const page = await s.session.agent.get(`${s.page}/notion/connect`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('<html');
-    expect(page.text).toContain('https://platform.composio.dev');
-    expect(page.text).toContain('Open the Composio dashboard and choose Connected accounts.');
+    // Composio is not configured here: no dashboard steps, no Sync to press, no settings to set.
+    expect(page.text).toContain('Notion accounts connect through Composio, which is not set up on this server.');
+    expect(page.text).not.toContain('Sync from Composio');
+    expect(page.text).not.toContain('platform.composio.dev');
+    expect(page.text).not.toContain('COMPOSIO_API_KEY');
     const fragment = await s.session.agent.get(`${s.page}/notion/connect`).set('HX-Request', 'true').set('HX-Target', 'connect-body');
     expect(fragment.text).not.toContain('<html');
     expect(fragment.text).toContain('id="connect-title"');
@@ -122,10 +178,19 @@ describe('enable and disable', () => {
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail');
     const assistant = await createAssistant(t.db, s.user.teamId, 'Mailer');
     const gmail = await integrationId(t.db, 'gmail');
-    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn]));
+    await t.db.withOwner((tx) =>
+      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+        s.user.teamId,
+        assistant.id,
+        gmail,
+        conn,
+      ]),
+    );
     // An assistant uses it, so the disable needs confirm (test/http/guards.test.ts covers the refusal).
     expect((await json(s, 'patch', `${s.api}/gmail/toggle`, { enabled: false, confirm: true })).status).toBe(200);
-    const res = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
+    const res = await s.session.agent
+      .get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`)
+      .set('Accept', 'application/json');
     expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({ status: 'connection_lost' });
   });
 });
@@ -161,12 +226,12 @@ describe('API keys', () => {
     expect(JSON.stringify(t.logs)).not.toContain(secret);
   });
 
-  it('refuses a bad key or label with 400 in words, and an integration that takes no key with 404', async () => {
+  it('refuses a bad key or label with 422 in words, and an integration that takes no key with 404', async () => {
     const s = await setUp();
     const short = await form(s, `${s.page}/tavily/api-keys`, { label: 'x', key: 'abc' });
-    expect(short.status).toBe(400);
+    expect(short.status).toBe(422);
     expect(short.text).toContain('That API key is too short');
-    expect((await form(s, `${s.page}/tavily/api-keys`, { label: '', key: 'abcdefghijkl' })).status).toBe(400);
+    expect((await form(s, `${s.page}/tavily/api-keys`, { label: '', key: 'abcdefghijkl' })).status).toBe(422);
     expect((await form(s, `${s.page}/gmail/api-keys`, { label: 'x', key: 'abcdefghijkl' })).status).toBe(404);
     expect(await keysOf(s.user.teamId)).toEqual([]);
   });
@@ -174,17 +239,29 @@ describe('API keys', () => {
   it('deletes a key after confirmation; assistants that used it show Connection lost', async () => {
     const s = await setUp();
     await form(s, `${s.page}/tavily/api-keys`, { label: 'Old key', key: 'tvly-0123456789abcdef' });
-    const keyId = (await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [s.user.teamId]))).id;
+    const keyId = (
+      await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [s.user.teamId]))
+    ).id;
     const assistant = await createAssistant(t.db, s.user.teamId, 'Researcher');
-    const add = await s.session.agent.post(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations/add/${await integrationId(t.db, 'tavily')}`).set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send({ api_connection_id: keyId });
+    const add = await s.session.agent
+      .post(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations/add/${await integrationId(t.db, 'tavily')}`)
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', s.session.csrf)
+      .send({ api_connection_id: keyId });
     expect(add.status).toBe(200);
     const confirm = await s.session.agent.get(`${s.page}/api-keys/${keyId}/delete`);
-    expect(confirm.text).toContain('1 assistant that use it will show');
+    expect(confirm.text).toContain('1 assistant that uses it will show');
     const del = await form(s, `${s.page}/api-keys/${keyId}/delete`);
     expect(del.status).toBe(303);
     expect(await keysOf(s.user.teamId)).toEqual([]);
-    const res = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
-    expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'tavily')).toMatchObject({ added: true, status: 'connection_lost', connection: null });
+    const res = await s.session.agent
+      .get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`)
+      .set('Accept', 'application/json');
+    expect(res.body.integrations.find((i: { slug: string }) => i.slug === 'tavily')).toMatchObject({
+      added: true,
+      status: 'connection_lost',
+      connection: null,
+    });
   });
 });
 
@@ -246,15 +323,31 @@ describe('a team with many API keys', () => {
     for (let i = 0; i < 3; i++) {
       const assistant = await createAssistant(t.db, s.user.teamId);
       await t.db.withOwner(async (tx) => {
-        await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conns[i % 2]]);
-        if (i === 0) await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, github, gh]);
+        await tx.query(
+          'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+          [s.user.teamId, assistant.id, gmail, conns[i % 2]],
+        );
+        if (i === 0)
+          await tx.query(
+            'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+            [s.user.teamId, assistant.id, github, gh],
+          );
       });
     }
     const other = await setUp();
     const theirs = await createOAuth2Connection(t.db, other.user.teamId, 'gmail');
     const theirAssistant = await createAssistant(t.db, other.user.teamId);
-    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [other.user.teamId, theirAssistant.id, gmail, theirs]));
-    const usedBy = Object.fromEntries((await s.session.agent.get(s.api)).body.providers.map((p: { provider: string; usedBy: number }) => [p.provider, p.usedBy]));
+    await t.db.withOwner((tx) =>
+      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+        other.user.teamId,
+        theirAssistant.id,
+        gmail,
+        theirs,
+      ]),
+    );
+    const usedBy = Object.fromEntries(
+      (await s.session.agent.get(s.api)).body.providers.map((p: { provider: string; usedBy: number }) => [p.provider, p.usedBy]),
+    );
     expect(usedBy).toMatchObject({ gmail: 3, github: 1, notion: 0 });
   });
 });
@@ -262,11 +355,19 @@ describe('a team with many API keys', () => {
 describe('roles and teams', () => {
   it('shows members the page read-only and answers their changes with 403, changing nothing', async () => {
     const admin = await setUp();
-    const member = await createUser(t.db, { role: 'member', email: undefined, team: await t.db.withOwner((tx) => tx.one<{ name: string }>('SELECT name FROM teams WHERE id = $1', [admin.user.teamId])).then((r) => r.name) });
+    const member = await createUser(t.db, {
+      role: 'member',
+      email: undefined,
+      team: await t.db
+        .withOwner((tx) => tx.one<{ name: string }>('SELECT name FROM teams WHERE id = $1', [admin.user.teamId]))
+        .then((r) => r.name),
+    });
     const s: Setup = { ...admin, user: member, session: await signIn(t.app, member) };
     await createOAuth2Connection(t.db, admin.user.teamId, 'github');
     await form(admin, `${admin.page}/tavily/api-keys`, { label: 'Key', key: 'tvly-0123456789abcdef' });
-    const keyId = (await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [admin.user.teamId]))).id;
+    const keyId = (
+      await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [admin.user.teamId]))
+    ).id;
 
     const page = await s.session.agent.get(s.page);
     expect(page.status).toBe(200);
@@ -282,7 +383,12 @@ describe('roles and teams', () => {
     expect((await json(s, 'delete', `${s.api}/github`)).status).toBe(403);
     expect((await json(s, 'post', `${s.api}/sync`)).status).toBe(403);
     expect((await keysOf(admin.user.teamId)).map((k) => k.label)).toEqual(['Key']);
-    const github = await t.db.withOwner((tx) => tx.one<{ enabled: boolean; revoked_at: Date | null }>("SELECT enabled, revoked_at FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id WHERE o.team_id = $1 AND i.slug = 'github'", [admin.user.teamId]));
+    const github = await t.db.withOwner((tx) =>
+      tx.one<{ enabled: boolean; revoked_at: Date | null }>(
+        "SELECT enabled, revoked_at FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id WHERE o.team_id = $1 AND i.slug = 'github'",
+        [admin.user.teamId],
+      ),
+    );
     expect(github).toEqual({ enabled: true, revoked_at: null });
   });
 
@@ -291,7 +397,9 @@ describe('roles and teams', () => {
     const other = await setUp();
     await createOAuth2Connection(t.db, other.user.teamId, 'github');
     await form(other, `${other.page}/tavily/api-keys`, { label: 'Theirs', key: 'tvly-0123456789abcdef' });
-    const theirKey = (await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [other.user.teamId]))).id;
+    const theirKey = (
+      await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [other.user.teamId]))
+    ).id;
     expect((await s.session.agent.get(other.page)).status).toBe(404);
     expect((await s.session.agent.get(other.api)).status).toBe(404);
     expect((await form(s, `${other.page}/github/toggle`, { enabled: 'false' })).status).toBe(404);

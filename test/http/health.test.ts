@@ -9,9 +9,10 @@ afterAll(() => t.close());
 
 async function addIntegration(teamId: number, promptId: number, slug: string, connection: { api?: number | null; oauth2?: number | null }) {
   await t.db.withOwner((tx) =>
-    tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)', [
-      teamId, promptId, slug, connection.api ?? null, connection.oauth2 ?? null,
-    ]),
+    tx.query(
+      'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)',
+      [teamId, promptId, slug, connection.api ?? null, connection.oauth2 ?? null],
+    ),
   );
 }
 
@@ -32,10 +33,14 @@ describe('health where people look', () => {
 
     const session = await signIn(t.app, user);
     const page = decodeEntities((await session.agent.get(`/app/team/${user.teamId}/assistants`)).text);
-    expect(page).toContain(`<a href="/app/team/${user.teamId}/assistant/${broken.id}/integrations">2 integrations need attention<span class="visually-hidden"> on Broken one</span></a>`);
+    expect(page).toContain(
+      `<a href="/app/team/${user.teamId}/assistant/${broken.id}/integrations">2 integrations need attention<span class="visually-hidden"> on Broken one</span></a>`,
+    );
     expect(page.match(/need(s)? attention/g)).toHaveLength(1);
     // The nav counts the providers that need a reconnect (Gmail).
-    expect(page).toMatch(/>Integrations<\/a><span class="nav-count">1<span class="visually-hidden"> integration needs a reconnect<\/span><\/span>/);
+    expect(page).toMatch(
+      />Integrations<\/a><span class="nav-count">1<span class="visually-hidden"> integration needs a reconnect<\/span><\/span>/,
+    );
   });
 
   it('shows no nav count when every connection works, and the list stays a constant number of statements', async () => {

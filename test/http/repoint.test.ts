@@ -8,7 +8,12 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 /** Assistants written as the table owner, each using the given connection of the integration. */
-async function assistantsUsing(teamId: number, slug: string, connection: { api?: number; oauth2?: number }, count: number): Promise<number[]> {
+async function assistantsUsing(
+  teamId: number,
+  slug: string,
+  connection: { api?: number; oauth2?: number },
+  count: number,
+): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
     const assistant = await createAssistant(t.db, teamId, `Assistant ${String(i).padStart(3, '0')}`);
@@ -68,7 +73,10 @@ describe('re-pointing every assistant of a connection', () => {
 
     const confirm = await session.agent.get(`/app/team/${user.teamId}/integrations/api-keys/${oldKey}/delete`);
     expect(confirm.text).toContain('No assistant uses it.');
-    const deleted = await session.agent.post(`/app/team/${user.teamId}/integrations/api-keys/${oldKey}/delete`).type('form').send({ _csrf: session.csrf });
+    const deleted = await session.agent
+      .post(`/app/team/${user.teamId}/integrations/api-keys/${oldKey}/delete`)
+      .type('form')
+      .send({ _csrf: session.csrf });
     expect(deleted.status).toBe(303);
     for (const id of ids) expect(await connectionOf(id)).toEqual([{ api: newKey, oauth2: null }]);
   });
@@ -83,7 +91,11 @@ describe('re-pointing every assistant of a connection', () => {
       const res = await move(session, usedBy(user.teamId, 'api-key', key), `oauth2:${account}`, true);
       const statements = t.statements.filter((s) => !/session/i.test(s)).length;
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ success: true, moved: count, message: `Moved ${count} assistant${count === 1 ? '' : 's'} from Key for ${count} to ops@acme.test.` });
+      expect(res.body).toEqual({
+        success: true,
+        moved: count,
+        message: `Moved ${count} assistant${count === 1 ? '' : 's'} from Key for ${count} to ops@acme.test.`,
+      });
       for (const id of ids) expect(await connectionOf(id)).toEqual([{ api: null, oauth2: account }]);
       return statements;
     };
@@ -137,7 +149,10 @@ describe('re-pointing every assistant of a connection', () => {
       expect(rows).toEqual([{ api: switched.includes(id) ? other : to, oauth2: null }]);
     }
     const audit = await t.db.withOwner((tx) =>
-      tx.query<{ details: { count: number } }>("SELECT details FROM audit_events WHERE team_id = $1 AND action = 'connection.assistants_moved'", [user.teamId]),
+      tx.query<{ details: { count: number } }>(
+        "SELECT details FROM audit_events WHERE team_id = $1 AND action = 'connection.assistants_moved'",
+        [user.teamId],
+      ),
     );
     expect(audit.map((a) => a.details.count)).toEqual([moved.body.moved]);
   });
@@ -185,14 +200,19 @@ describe('re-pointing every assistant of a connection', () => {
     for (const id of theirIds) expect(await connectionOf(id)).toEqual([{ api: theirs, oauth2: null }]);
 
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) => tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [user.teamId, member.userId]));
+    await t.db.withOwner((tx) =>
+      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [user.teamId, member.userId]),
+    );
     const memberSession = await signIn(t.app, member);
     const target = await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Target');
     const ids = await assistantsUsing(user.teamId, 'tavily', { api: mine }, 2);
     const page = await memberSession.agent.get(usedBy(user.teamId, 'api-key', mine));
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('Move all to');
-    const res = await memberSession.agent.post(`${usedBy(user.teamId, 'api-key', mine)}/move`).type('form').send({ to: `api:${target}`, _csrf: memberSession.csrf });
+    const res = await memberSession.agent
+      .post(`${usedBy(user.teamId, 'api-key', mine)}/move`)
+      .type('form')
+      .send({ to: `api:${target}`, _csrf: memberSession.csrf });
     expect(res.status).toBe(403);
     for (const id of ids) expect(await connectionOf(id)).toEqual([{ api: mine, oauth2: null }]);
   });

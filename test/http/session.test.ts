@@ -8,7 +8,8 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 /** Session rows of one user, or with one id (other test files sign in at the same time). */
-const rowsOfUser = (userId: number) => t.db.withOwner((tx) => tx.query(`SELECT sid FROM session WHERE sess->>'userId' = $1`, [String(userId)]));
+const rowsOfUser = (userId: number) =>
+  t.db.withOwner((tx) => tx.query(`SELECT sid FROM session WHERE sess->>'userId' = $1`, [String(userId)]));
 const rowWithId = (sid: string) => t.db.withOwner((tx) => tx.query('SELECT sess FROM session WHERE sid = $1', [sid]));
 
 /** The session id in a Set-Cookie header (signed: s:<id>.<signature>). */
@@ -54,7 +55,11 @@ describe('anonymous visitors', () => {
     // The token of another visitor's cookie, no cookie at all, and a made-up token.
     await second.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: firstToken }).expect(403);
     await request(t.app).post('/login').type('form').send({ email: user.email, password: user.password, _csrf: firstToken }).expect(403);
-    await first.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: 'f'.repeat(32) }).expect(403);
+    await first
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: user.password, _csrf: 'f'.repeat(32) })
+      .expect(403);
     await first.post('/login').type('form').send({ email: user.email, password: user.password, _csrf: firstToken }).expect(303);
   });
 
@@ -73,7 +78,9 @@ describe('anonymous visitors', () => {
   });
 
   it('expired sessions are pruned', async () => {
-    await t.db.withOwner((tx) => tx.query(`INSERT INTO session (sid, sess, expire) VALUES ('expired-test-session', '{"cookie":{}}', now() - interval '1 minute')`));
+    await t.db.withOwner((tx) =>
+      tx.query(`INSERT INTO session (sid, sess, expire) VALUES ('expired-test-session', '{"cookie":{}}', now() - interval '1 minute')`),
+    );
     const store = t.app.get('session store') as { pruneSessions(fn: (error?: Error) => void): void };
     await new Promise<void>((resolve, reject) => store.pruneSessions((error) => (error ? reject(error) : resolve())));
     const left = await t.db.withOwner((tx) => tx.query(`SELECT 1 FROM session WHERE sid = 'expired-test-session'`));
@@ -93,7 +100,10 @@ describe('signed-in pages', () => {
     }
     // A minute later (the stored touch moved back), the next request writes the row once.
     await t.db.withOwner((tx) =>
-      tx.query(`UPDATE session SET sess = jsonb_set(sess::jsonb, '{touchedAt}', to_jsonb((extract(epoch FROM now()) * 1000 - 61000)::bigint))::json WHERE sess->>'userId' = $1`, [String(user.userId)]),
+      tx.query(
+        `UPDATE session SET sess = jsonb_set(sess::jsonb, '{touchedAt}', to_jsonb((extract(epoch FROM now()) * 1000 - 61000)::bigint))::json WHERE sess->>'userId' = $1`,
+        [String(user.userId)],
+      ),
     );
     const touched = await storeStatementsFor(() => agent.get(url).expect(200));
     expect(touched).toHaveLength(2);
@@ -115,7 +125,12 @@ describe('signed-in pages', () => {
   it('are not kept by the browser', async () => {
     const user = await createUser(t.db);
     const { agent } = await signIn(t.app, user);
-    for (const url of [`/app/team/${user.teamId}/assistants`, `/app/team/${user.teamId}/integrations`, `/api/teams/${user.teamId}/integrations`, '/login']) {
+    for (const url of [
+      `/app/team/${user.teamId}/assistants`,
+      `/app/team/${user.teamId}/integrations`,
+      `/api/teams/${user.teamId}/integrations`,
+      '/login',
+    ]) {
       const res = await agent.get(url);
       expect([url, res.headers['cache-control']]).toEqual([url, 'no-store']);
     }

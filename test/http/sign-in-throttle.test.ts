@@ -24,11 +24,19 @@ afterEach(() => jest.restoreAllMocks());
 /** An anonymous visitor's CSRF cookie and token, taken once from the sign-in page. */
 async function signInForm(address: string) {
   const res = await fetch(`${base}/login`, { headers: { 'X-Forwarded-For': address } });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { cookie, token: csrfFrom(await res.text()) };
 }
 
-async function attempt(form: { cookie: string; token: string }, address: string, email: string, secret: string): Promise<{ status: number; text: string }> {
+async function attempt(
+  form: { cookie: string; token: string },
+  address: string,
+  email: string,
+  secret: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
@@ -38,7 +46,8 @@ async function attempt(form: { cookie: string; token: string }, address: string,
   return { status: res.status, text: await res.text() };
 }
 
-const statuses = (results: { status: number }[]) => results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+const statuses = (results: { status: number }[]) =>
+  results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
 
 describe('sign-in throttling', () => {
   it('400 parallel wrong passwords from one address check at most the limit; the owner still signs in from another address', async () => {
@@ -81,7 +90,11 @@ describe('sign-in throttling', () => {
     const form = await signInForm(address);
     for (let i = 0; i <= MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS; i++) await attempt(form, address, user.email, 'wrong');
     // The 15-minute window has passed.
-    await t.db.withOwner((tx) => tx.query(`UPDATE login_throttle SET window_started_at = now() - interval '16 minutes' WHERE key = $1`, [`pair:${user.email}|${address}`]));
+    await t.db.withOwner((tx) =>
+      tx.query(`UPDATE login_throttle SET window_started_at = now() - interval '16 minutes' WHERE key = $1`, [
+        `pair:${user.email}|${address}`,
+      ]),
+    );
     const next = [];
     for (let i = 0; i <= MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS; i++) next.push((await attempt(form, address, user.email, 'wrong')).status);
     expect(next).toEqual([...Array(MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS).fill(401), 429]);
@@ -93,7 +106,8 @@ describe('sign-in throttling', () => {
     const address = '203.0.113.10';
     const form = await signInForm(address);
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS - 1; i++) expect((await attempt(form, address, user.email, 'wrong')).status).toBe(401);
+      for (let i = 0; i < MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS - 1; i++)
+        expect((await attempt(form, address, user.email, 'wrong')).status).toBe(401);
       expect((await attempt(form, address, user.email, user.password)).status).toBe(303);
     }
   });

@@ -11,14 +11,14 @@ import { startStatementProxy, type StatementProxy } from '../helpers/statement-p
  */
 const PER_REQUEST = {
   session: 1, // load the session; the touch is throttled, so a page seconds after the last one sends none
-  transaction: 2, // BEGIN with set_config (role and acting user) in one round trip, then COMMIT
+  transaction: 2, // BEGIN, set_config (role and acting user) and the user's teams in one round trip, then COMMIT
 };
 const PAGE_STATEMENTS = {
-  assistantPage: 5, // team; the assistant with the catalog; MCP tokens, tool permissions, recent tool calls
-  assistantPageJson: 2, // team; the assistant with the catalog, each integration's connections listed
-  picker: 2, // team; the assistant with the one integration and its first connections
-  teamPage: 4, // team, providers (with used_by), API keys (first 10 per integration), recent activity
-  teamJsonApi: 2, // team, providers (with used_by)
+  assistantPage: 1, // the assistant with the catalog, MCP tokens, tool permissions and recent tool calls, read together
+  assistantPageJson: 1, // the assistant with the catalog, each integration's connections listed
+  picker: 1, // the assistant with the one integration and its first connections
+  teamPage: 1, // providers (with used_by), API keys (first 10 per integration) and recent activity, read together
+  teamJsonApi: 1, // providers (with used_by)
 };
 const expected = (page: keyof typeof PAGE_STATEMENTS) => PER_REQUEST.session + PER_REQUEST.transaction + PAGE_STATEMENTS[page];
 

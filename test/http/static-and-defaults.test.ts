@@ -13,11 +13,18 @@ describe('static files', () => {
   it('are linked by content hash and kept for a year; plain URLs still work with a short cache', async () => {
     const login = await request(t.app).get('/login').expect(200);
     const urls = [...login.text.matchAll(/(?:href|src)="(\/static\/[0-9a-f]{12}\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(urls.map((u) => u.replace(/[0-9a-f]{12}\//, ''))).toEqual(['/static/favicon.svg', '/static/css/app.css', '/static/htmx/htmx.min.js', '/static/js/app.js']);
+    expect(urls.map((u) => u.replace(/[0-9a-f]{12}\//, ''))).toEqual([
+      '/static/favicon.svg',
+      '/static/css/app.css',
+      '/static/htmx/htmx.min.js',
+      '/static/js/app.js',
+    ]);
     for (const url of urls) {
       const res = await request(t.app).get(url).expect(200);
       expect([url, res.headers['cache-control']]).toEqual([url, ONE_YEAR]);
-      const plain = await request(t.app).get(url.replace(/[0-9a-f]{12}\//, '')).expect(200);
+      const plain = await request(t.app)
+        .get(url.replace(/[0-9a-f]{12}\//, ''))
+        .expect(200);
       expect(plain.headers['cache-control']).toBe('public, max-age=3600');
       expect(plain.text).toBe(res.text);
     }

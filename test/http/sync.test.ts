@@ -24,10 +24,21 @@ interface Setup {
 async function setUp(): Promise<Setup> {
   const user = await createUser(t.db);
   const composioUserId = await teamComposioUserId(t.db, user.teamId);
-  return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations`, composioUserId };
+  return {
+    user,
+    session: await signIn(t.app, user),
+    page: `/app/team/${user.teamId}/integrations`,
+    api: `/api/teams/${user.teamId}/integrations`,
+    composioUserId,
+  };
 }
 
-const account = (s: Setup, id: string, toolkit: string, extra: Partial<FakeAccount> = {}): FakeAccount => ({ id: `${s.user.teamId}_${id}`, userId: s.composioUserId, toolkit, ...extra });
+const account = (s: Setup, id: string, toolkit: string, extra: Partial<FakeAccount> = {}): FakeAccount => ({
+  id: `${s.user.teamId}_${id}`,
+  userId: s.composioUserId,
+  toolkit,
+  ...extra,
+});
 const syncJson = (s: Setup) => s.session.agent.post(`${s.api}/sync`).set('X-CSRF-Token', s.session.csrf);
 const syncForm = (s: Setup) => s.session.agent.post(`${s.page}/sync`).type('form').send({ _csrf: s.session.csrf });
 
@@ -39,7 +50,10 @@ const snapshot = (teamId: number) =>
     audit: await tx.query('SELECT action FROM audit_events WHERE team_id = $1 ORDER BY id', [teamId]),
   }));
 
-const providers = (s: Setup) => s.session.agent.get(s.api).then((res) => res.body.providers as { provider: string; status: string; accountEmail: string | null; enabled: boolean }[]);
+const providers = (s: Setup) =>
+  s.session.agent
+    .get(s.api)
+    .then((res) => res.body.providers as { provider: string; status: string; accountEmail: string | null; enabled: boolean }[]);
 const provider = async (s: Setup, slug: string) => (await providers(s)).find((p) => p.provider === slug)!;
 
 describe('sync from Composio', () => {
@@ -85,9 +99,18 @@ describe('sync from Composio', () => {
     fake.setAccounts([account(s, 'd1', 'googledrive'), account(s, 'd2', 'google_drive'), account(s, 'x', 'slack_unknown')]);
     const res = await syncJson(s);
     expect(res.body).toEqual({ success: true, added: ['google_drive'], removed: [], unchanged: [] });
-    const rows = await t.db.withOwner((tx) => tx.query<{ composio_toolkit: string }>('SELECT composio_toolkit FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_toolkit', [s.user.teamId]));
+    const rows = await t.db.withOwner((tx) =>
+      tx.query<{ composio_toolkit: string }>(
+        'SELECT composio_toolkit FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_toolkit',
+        [s.user.teamId],
+      ),
+    );
     expect(rows.map((r) => r.composio_toolkit)).toEqual(['google_drive', 'googledrive']);
-    expect(t.logs.filter((l) => l.msg === 'Composio account of an unknown toolkit skipped' && l.toolkit === 'slack_unknown' && l.teamId === s.user.teamId)).toHaveLength(1);
+    expect(
+      t.logs.filter(
+        (l) => l.msg === 'Composio account of an unknown toolkit skipped' && l.toolkit === 'slack_unknown' && l.teamId === s.user.teamId,
+      ),
+    ).toHaveLength(1);
   });
 
   it('keeps one row per account and takes status and identity from the most recent usable account', async () => {
@@ -99,13 +122,19 @@ describe('sync from Composio', () => {
     ]);
     await syncJson(s);
     expect(await provider(s, 'gmail')).toMatchObject({ status: 'connected', accountEmail: 'new@acme.test' });
-    const count = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
+    const count = await t.db.withOwner((tx) =>
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
+    );
     expect(count.n).toBe(3);
   });
 
   it('shows Needs reconnect when no account of a provider is usable', async () => {
     const s = await setUp();
-    fake.setAccounts([account(s, 'a', 'github', { status: 'EXPIRED' }), account(s, 'b', 'notion', { isDisabled: true }), account(s, 'c', 'linear', { status: 'INITIATED' })]);
+    fake.setAccounts([
+      account(s, 'a', 'github', { status: 'EXPIRED' }),
+      account(s, 'b', 'notion', { isDisabled: true }),
+      account(s, 'c', 'linear', { status: 'INITIATED' }),
+    ]);
     await syncJson(s);
     for (const slug of ['github', 'notion', 'linear']) expect((await provider(s, slug)).status).toBe('needs_reconnect');
   });
@@ -118,7 +147,9 @@ describe('sync from Composio', () => {
     const lists = fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v3.1/connected_accounts');
     expect(lists).toHaveLength(3);
     expect(lists.every((r) => Number(r.query.limit) > 0 && r.query.user_ids === s.composioUserId)).toBe(true);
-    const count = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
+    const count = await t.db.withOwner((tx) =>
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
+    );
     expect(count.n).toBe(450);
   });
 
@@ -137,15 +168,28 @@ describe('sync from Composio', () => {
     fake.setAccounts([account(s, 'gm', 'gmail')]);
     await syncJson(s);
     const assistant = await createAssistant(t.db, s.user.teamId, 'Mailer');
-    const conn = await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
+    const conn = await t.db.withOwner((tx) =>
+      tx.one<{ id: number }>('SELECT id FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
+    );
     const gmail = await integrationId(t.db, 'gmail');
-    await t.db.withOwner((tx) => tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [s.user.teamId, assistant.id, gmail, conn.id]));
+    await t.db.withOwner((tx) =>
+      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+        s.user.teamId,
+        assistant.id,
+        gmail,
+        conn.id,
+      ]),
+    );
     fake.setAccounts([]);
     // Composio lists nothing at all, so the sync needs confirm (test/http/guards.test.ts covers the refusal).
     expect((await syncJson(s).send({ confirm: true })).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
-    const row = await t.db.withOwner((tx) => tx.one<{ disconnected_at: Date | null }>('SELECT disconnected_at FROM oauth2_connections WHERE id = $1', [conn.id]));
+    const row = await t.db.withOwner((tx) =>
+      tx.one<{ disconnected_at: Date | null }>('SELECT disconnected_at FROM oauth2_connections WHERE id = $1', [conn.id]),
+    );
     expect(row.disconnected_at).not.toBeNull();
-    const page = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`).set('Accept', 'application/json');
+    const page = await s.session.agent
+      .get(`/app/team/${s.user.teamId}/assistant/${assistant.id}/integrations`)
+      .set('Accept', 'application/json');
     expect(page.body.integrations.find((i: { slug: string }) => i.slug === 'gmail')).toMatchObject({ status: 'connection_lost' });
   });
 
@@ -156,7 +200,10 @@ describe('sync from Composio', () => {
     // xmin is the transaction that wrote a row's current version: a row not rewritten keeps it.
     const versions = () =>
       t.db.withOwner((tx) =>
-        tx.query<{ composio_account_id: string; xmin: string }>('SELECT composio_account_id, xmin::text FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_account_id', [s.user.teamId]),
+        tx.query<{ composio_account_id: string; xmin: string }>(
+          'SELECT composio_account_id, xmin::text FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_account_id',
+          [s.user.teamId],
+        ),
       );
     const before = await versions();
     fake.setAccounts([
@@ -169,10 +216,16 @@ describe('sync from Composio', () => {
     const changed = after.filter((row, i) => row.xmin !== before[i]!.xmin).map((row) => row.composio_account_id);
     expect(changed).toEqual([`${s.user.teamId}_gh`]);
     expect(await provider(s, 'github')).toMatchObject({ status: 'needs_reconnect' });
-    const synced = await t.db.withOwner((tx) => tx.one<{ last_synced_at: Date }>('SELECT last_synced_at FROM teams WHERE id = $1', [s.user.teamId]));
+    const synced = await t.db.withOwner((tx) =>
+      tx.one<{ last_synced_at: Date }>('SELECT last_synced_at FROM teams WHERE id = $1', [s.user.teamId]),
+    );
     const page = await s.session.agent.get(s.page);
-    const formatted = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(synced.last_synced_at);
-    expect(page.text).toMatch(new RegExp(`id="provider-gmail"[\\s\\S]*?synced ${formatted} UTC`));
+    const formatted = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(
+      synced.last_synced_at,
+    );
+    expect(page.text).toMatch(
+      new RegExp(`id="provider-gmail"[\\s\\S]*?synced <time datetime="[^"]+Z" title="${formatted} UTC">just now</time>`),
+    );
   });
 
   it('is offered on the assistant integrations page and goes back there', async () => {
@@ -192,16 +245,24 @@ describe('a Composio failure leaves the database exactly as it was', () => {
   const failures: [string, (s: Setup) => void, RegExp][] = [
     ['a 500 with a message', () => fake.failAlways({ status: 500, message: 'Upstream exploded' }), /Upstream exploded/],
     ['a 401 (wrong API key)', () => fake.failAlways({ status: 401, message: 'Invalid API key' }), /Invalid API key/],
-    ['a 429 with a long Retry-After', () => fake.failAlways({ status: 429, message: 'Slow down', retryAfterSeconds: 120 }), /rate limiting/],
+    [
+      'a 429 with a long Retry-After',
+      () => fake.failAlways({ status: 429, message: 'Slow down', retryAfterSeconds: 120 }),
+      /rate limiting/,
+    ],
     ['a timeout', () => fake.setDelayMs(1000), /did not answer within/],
     ['a malformed body', () => fake.setMalformed('wrong-shape'), /could not read/],
-    ['a failure on the second page', (s) => {
-      fake.setAccounts(Array.from({ length: 250 }, (_, i) => account(s, `p${i}`, 'notion')));
-      let lists = 0;
-      fake.onRequest((r) => {
-        if (r.method === 'GET' && ++lists % 2 === 0) fake.failNext(3, { status: 503, message: 'Page two is down' });
-      });
-    }, /Page two is down/],
+    [
+      'a failure on the second page',
+      (s) => {
+        fake.setAccounts(Array.from({ length: 250 }, (_, i) => account(s, `p${i}`, 'notion')));
+        let lists = 0;
+        fake.onRequest((r) => {
+          if (r.method === 'GET' && ++lists % 2 === 0) fake.failNext(3, { status: 503, message: 'Page two is down' });
+        });
+      },
+      /Page two is down/,
+    ],
   ];
 
   it.each(failures)('%s: JSON 500 with the reason, form flash with the reason', async (_label, arrange, reason) => {
@@ -246,7 +307,9 @@ describe('concurrent syncs', () => {
       { success: true, added: [], removed: [], unchanged: ['github', 'gmail'] },
       { success: true, added: [], removed: [], unchanged: ['github', 'gmail'] },
     ]);
-    const count = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
+    const count = await t.db.withOwner((tx) =>
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
+    );
     expect(count.n).toBe(2);
     expect((await auditActions(t.db, s.user.teamId)).filter((a) => a === 'composio.synced')).toHaveLength(3);
   });
@@ -315,7 +378,9 @@ describe('statement count', () => {
       const res = await syncJson(s);
       expect(res.status).toBe(200);
       counts.push(t.statements.length - before);
-      const n = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]));
+      const n = await t.db.withOwner((tx) =>
+        tx.one<{ n: number }>('SELECT count(*)::int AS n FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
+      );
       expect(n.n).toBe(size);
     }
     expect(counts[1]).toBe(counts[0]);

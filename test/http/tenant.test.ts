@@ -28,7 +28,13 @@ interface Team {
 async function team(): Promise<Team> {
   const user = await createUser(t.db);
   const composioUserId = await teamComposioUserId(t.db, user.teamId);
-  return { user, session: await signIn(t.app, user), composioUserId, page: `/app/team/${user.teamId}/integrations`, api: `/api/teams/${user.teamId}/integrations` };
+  return {
+    user,
+    session: await signIn(t.app, user),
+    composioUserId,
+    page: `/app/team/${user.teamId}/integrations`,
+    api: `/api/teams/${user.teamId}/integrations`,
+  };
 }
 
 const account = (owner: Team, id: string, toolkit: string, extra: Partial<FakeAccount> = {}): FakeAccount => ({
@@ -40,7 +46,11 @@ const account = (owner: Team, id: string, toolkit: string, extra: Partial<FakeAc
 });
 
 const syncJson = (s: Team, body: object = {}) => s.session.agent.post(`${s.api}/sync`).set('X-CSRF-Token', s.session.csrf).send(body);
-const form = (s: Team, url: string, body: Record<string, string> = {}) => s.session.agent.post(url).type('form').send({ ...body, _csrf: s.session.csrf });
+const form = (s: Team, url: string, body: Record<string, string> = {}) =>
+  s.session.agent
+    .post(url)
+    .type('form')
+    .send({ ...body, _csrf: s.session.csrf });
 
 const accountsOf = (teamId: number) =>
   t.db.withOwner((tx) =>
@@ -49,9 +59,10 @@ const accountsOf = (teamId: number) =>
       [teamId],
     ),
   );
-const teamRow = (teamId: number) => t.db.withOwner((tx) => tx.one('SELECT composio_user_id, last_synced_at FROM teams WHERE id = $1', [teamId]));
+const teamRow = (teamId: number) =>
+  t.db.withOwner((tx) => tx.one('SELECT composio_user_id, last_synced_at FROM teams WHERE id = $1', [teamId]));
 
-describe("each team owns one Composio user id", () => {
+describe('each team owns one Composio user id', () => {
   it('gives every new team its own unguessable id', async () => {
     const [a, b] = [await team(), await team()];
     expect(a.composioUserId).toMatch(/^sb_team_[0-9a-f]{32}$/);
@@ -63,14 +74,20 @@ describe("each team owns one Composio user id", () => {
     const a = await team();
     const page = await a.session.agent.get(a.page);
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`Connect accounts in the Composio dashboard under user id <code class="composio-user-id">${a.composioUserId}</code>, then Sync.`);
+    expect(page.text).toContain(
+      `Connect accounts in the Composio dashboard under user id <code class="composio-user-id">${a.composioUserId}</code>, then Sync.`,
+    );
     expect(page.text).not.toContain('name="composio_user_id"');
     expect(page.text).not.toContain('/integrations/settings');
   });
 
   it('syncs two teams on one server: each sees only the accounts of its own id', async () => {
     const [a, b] = [await team(), await team()];
-    fake.setAccounts([account(a, 'gm', 'gmail', { email: 'a@team-a.test' }), account(b, 'gm', 'gmail', { email: 'b@team-b.test' }), account(b, 'gh', 'github')]);
+    fake.setAccounts([
+      account(a, 'gm', 'gmail', { email: 'a@team-a.test' }),
+      account(b, 'gm', 'gmail', { email: 'b@team-b.test' }),
+      account(b, 'gh', 'github'),
+    ]);
     expect((await syncJson(a)).body).toEqual({ success: true, added: ['gmail'], removed: [], unchanged: [] });
     expect((await syncJson(b)).body).toEqual({ success: true, added: ['github', 'gmail'], removed: [], unchanged: [] });
     expect((await accountsOf(a.user.teamId)).map((r) => r.composio_account_id)).toEqual([`${a.user.teamId}_gm`]);
@@ -98,7 +115,9 @@ describe("each team owns one Composio user id", () => {
 
     // A sync with B's id in the body, the query or a form field syncs A's own id only.
     await syncJson(a, { composio_user_id: b.composioUserId, composioUserId: b.composioUserId, user_id: b.composioUserId });
-    await a.session.agent.post(`${a.api}/sync?user_id=${b.composioUserId}&composio_user_id=${b.composioUserId}`).set('X-CSRF-Token', a.session.csrf);
+    await a.session.agent
+      .post(`${a.api}/sync?user_id=${b.composioUserId}&composio_user_id=${b.composioUserId}`)
+      .set('X-CSRF-Token', a.session.csrf);
     await form(a, `${a.page}/sync`, { composio_user_id: b.composioUserId });
     const assistant = await createAssistant(t.db, a.user.teamId);
     await form(a, `/app/team/${a.user.teamId}/assistant/${assistant.id}/integrations/sync`, { composio_user_id: b.composioUserId });
@@ -114,7 +133,9 @@ describe("each team owns one Composio user id", () => {
     expect((await a.session.agent.delete(`${b.api}/gmail`).set('X-CSRF-Token', a.session.csrf)).status).toBe(404);
     expect((await form(a, `${b.page}/gmail/revoke`)).status).toBe(404);
     expect((await form(a, `${b.page}/sync`)).status).toBe(404);
-    expect((await a.session.agent.patch(`${b.api}/gmail/toggle`).set('X-CSRF-Token', a.session.csrf).send({ enabled: false })).status).toBe(404);
+    expect((await a.session.agent.patch(`${b.api}/gmail/toggle`).set('X-CSRF-Token', a.session.csrf).send({ enabled: false })).status).toBe(
+      404,
+    );
     expect(fake.revokedIds).toEqual([]);
     expect(fake.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
     expect((await accountsOf(b.user.teamId)).every((r) => !r.revoked)).toBe(true);
@@ -147,7 +168,9 @@ describe("each team owns one Composio user id", () => {
       .catch((error: unknown) => error);
     expect(pgErrorCode(asOwner)).toBe('23505');
     const inserted = await t.db
-      .withOwner((tx) => tx.query("INSERT INTO teams (name, composio_user_id) VALUES ('Copycat ' || $2, $1)", [b.composioUserId, String(Date.now())]))
+      .withOwner((tx) =>
+        tx.query("INSERT INTO teams (name, composio_user_id) VALUES ('Copycat ' || $2, $1)", [b.composioUserId, String(Date.now())]),
+      )
       .catch((error: unknown) => error);
     expect(pgErrorCode(inserted)).toBe('23505');
     expect((await teamRow(a.user.teamId)).composio_user_id).toBe(a.composioUserId);
@@ -176,7 +199,12 @@ describe('revoke records exactly what Composio confirmed', () => {
     // Once Composio accepts, the second one goes too, through the JSON API.
     fake.setRefuseRevoke(null);
     const again = await a.session.agent.delete(`${a.api}/gmail`).set('X-CSRF-Token', a.session.csrf);
-    expect(again.body).toEqual({ success: true, message: 'Revoked Gmail: its account was disconnected in Composio.', revoked: 1, refused: 0 });
+    expect(again.body).toEqual({
+      success: true,
+      message: 'Revoked Gmail: its account was disconnected in Composio.',
+      revoked: 1,
+      refused: 0,
+    });
     expect(fake.revokedIds.sort()).toEqual([`${a.user.teamId}_gm1`, `${a.user.teamId}_gm2`]);
     expect((await accountsOf(a.user.teamId)).every((r) => r.revoked)).toBe(true);
   });
@@ -234,7 +262,10 @@ describe('sync results keep their meaning', () => {
     ]);
     expect((await syncJson(a)).body).toEqual({ success: true, added: [], removed: [], unchanged: ['gmail'] });
     const row = await t.db.withOwner((tx) =>
-      tx.one<{ account_identity: string; composio_status: string }>('SELECT account_identity, composio_status FROM oauth2_connections WHERE team_id = $1', [a.user.teamId]),
+      tx.one<{ account_identity: string; composio_status: string }>(
+        'SELECT account_identity, composio_status FROM oauth2_connections WHERE team_id = $1',
+        [a.user.teamId],
+      ),
     );
     expect(row).toEqual({ account_identity: 'new@acme.test', composio_status: 'ACTIVE' });
   });

@@ -9,7 +9,10 @@ let fake: FakeComposio;
 let t: TestApp;
 beforeAll(async () => {
   fake = await startFakeComposio();
-  t = makeTestApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 }), config: { COMPOSIO_WEBHOOK_SECRET: SECRET } });
+  t = makeTestApp({
+    composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, maxRetries: 0 }),
+    config: { COMPOSIO_WEBHOOK_SECRET: SECRET },
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -38,9 +41,17 @@ async function teamWithGmail() {
 }
 
 const row = (id: number) =>
-  t.db.withOwner((tx) => tx.one<{ composio_status: string; composio_status_reason: string | null }>('SELECT composio_status, composio_status_reason FROM oauth2_connections WHERE id = $1', [id]));
+  t.db.withOwner((tx) =>
+    tx.one<{ composio_status: string; composio_status_reason: string | null }>(
+      'SELECT composio_status, composio_status_reason FROM oauth2_connections WHERE id = $1',
+      [id],
+    ),
+  );
 const deliveries = (id: string) => t.db.withOwner((tx) => tx.query('SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1', [id]));
-const audit = (teamId: number) => t.db.withOwner((tx) => tx.query<{ action: string }>('SELECT action FROM audit_events WHERE team_id = $1', [teamId])).then((r) => r.map((x) => x.action));
+const audit = (teamId: number) =>
+  t.db
+    .withOwner((tx) => tx.query<{ action: string }>('SELECT action FROM audit_events WHERE team_id = $1', [teamId]))
+    .then((r) => r.map((x) => x.action));
 
 describe('POST /webhooks/composio', () => {
   it('marks the account expired in the team that owns it, with the reason, and the page says Needs reconnect', async () => {
@@ -130,7 +141,11 @@ describe('without COMPOSIO_WEBHOOK_SECRET', () => {
     const bare = makeTestApp({ composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url }) });
     try {
       const body = JSON.stringify(expiredEvent({ id: 'ca_x', toolkit: 'gmail' }));
-      const res = await request(bare.app).post('/webhooks/composio').set('content-type', 'application/json').set('webhook-id', 'msg_unconfigured').send(body);
+      const res = await request(bare.app)
+        .post('/webhooks/composio')
+        .set('content-type', 'application/json')
+        .set('webhook-id', 'msg_unconfigured')
+        .send(body);
       expect(res.status).toBe(404);
       expect(await deliveries('msg_unconfigured')).toEqual([]);
     } finally {

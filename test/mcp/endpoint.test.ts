@@ -9,7 +9,15 @@ let t: TestApp;
 let server: Awaited<ReturnType<typeof listen>>;
 beforeAll(async () => {
   fake = await startFakeComposio();
-  const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 400, executeTimeoutMs: 400, maxRetries: 1, retryDelayMs: 10, maxRetryAfterMs: 200 });
+  const composio = createComposioGateway({
+    apiKey: fake.apiKey,
+    baseURL: fake.url,
+    timeoutMs: 400,
+    executeTimeoutMs: 400,
+    maxRetries: 1,
+    retryDelayMs: 10,
+    maxRetryAfterMs: 200,
+  });
   t = makeTestApp({ composio });
   server = await listen(t.app);
 });
@@ -75,7 +83,10 @@ const calls = (s: Setup) =>
 /** A signed-in session's cookie, taken from the real sign-in form's answer. */
 async function sessionCookie(user: TestUser): Promise<string> {
   const login = await fetch(`${server.url}/login`);
-  const first = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const first = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await login.text())![1]!;
   const res = await fetch(`${server.url}/login`, {
     method: 'POST',
@@ -83,11 +94,18 @@ async function sessionCookie(user: TestUser): Promise<string> {
     body: new URLSearchParams({ email: user.email, password: user.password, _csrf: csrf }),
     redirect: 'manual',
   });
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 /** A raw POST, for status codes the SDK client turns into exceptions. */
-function rawPost(endpoint: string, headers: Record<string, string>, body: unknown = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }) {
+function rawPost(
+  endpoint: string,
+  headers: Record<string, string>,
+  body: unknown = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+) {
   return fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
@@ -99,7 +117,9 @@ describe('the MCP endpoint', () => {
   it('initializes and lists the tools of the added integrations, fetched from Composio once and then cached', async () => {
     const s = await setUp();
     // The cache is shared by every test file: make Gmail's definitions old, whatever ran before.
-    await t.db.withOwner((tx) => tx.query("UPDATE composio_toolkit_fetches SET fetched_at = now() - interval '2 days' WHERE toolkit = 'gmail'"));
+    await t.db.withOwner((tx) =>
+      tx.query("UPDATE composio_toolkit_fetches SET fetched_at = now() - interval '2 days' WHERE toolkit = 'gmail'"),
+    );
     const client = await mcpClient(s.endpoint, s.token);
     expect(client.getServerVersion()?.name).toBe('switchboard');
     const tools = (await client.listTools()).tools;
@@ -118,7 +138,10 @@ describe('the MCP endpoint', () => {
   it('refreshes definitions older than a day, and serves the cached ones while Composio is down', async () => {
     const s = await setUp();
     await toolNames(s);
-    const ageCache = () => t.db.withOwner((tx) => tx.query("UPDATE composio_toolkit_fetches SET fetched_at = now() - interval '25 hours' WHERE toolkit = 'gmail'"));
+    const ageCache = () =>
+      t.db.withOwner((tx) =>
+        tx.query("UPDATE composio_toolkit_fetches SET fetched_at = now() - interval '25 hours' WHERE toolkit = 'gmail'"),
+      );
     await ageCache();
     fake.setTools(fake.tools.filter((tool) => tool.slug !== 'GMAIL_SEND_EMAIL'));
     expect(await toolNames(s)).toEqual(['CALCULATOR_EVALUATE', 'GMAIL_FETCH_EMAILS']);
@@ -136,10 +159,18 @@ describe('the MCP endpoint', () => {
     expect(result.isError).toBeFalsy();
     expect(JSON.parse(textOf(result))).toEqual({ id: 'msg_sent_1', to: 'ana@example.com', status: 'sent' });
     expect(fake.executions).toEqual([
-      expect.objectContaining({ slug: 'GMAIL_SEND_EMAIL', userId: `team-${s.user.teamId}`, connectedAccountId: s.gmailAccount, customAuthParams: null, version: '20260101_00' }),
+      expect.objectContaining({
+        slug: 'GMAIL_SEND_EMAIL',
+        userId: `team-${s.user.teamId}`,
+        connectedAccountId: s.gmailAccount,
+        customAuthParams: null,
+        version: '20260101_00',
+      }),
     ]);
     const recorded = await calls(s);
-    expect(recorded).toEqual([expect.objectContaining({ token_name: 'Test client', tool: 'GMAIL_SEND_EMAIL', outcome: 'success', reason: null })]);
+    expect(recorded).toEqual([
+      expect.objectContaining({ token_name: 'Test client', tool: 'GMAIL_SEND_EMAIL', outcome: 'success', reason: null }),
+    ]);
     const everything = await t.db.withOwner((tx) => tx.query('SELECT * FROM mcp_tool_calls WHERE prompt_id = $1', [s.assistant.id]));
     expect(JSON.stringify(everything)).not.toContain('private words');
   });
@@ -157,7 +188,9 @@ describe('the MCP endpoint', () => {
   it('neither lists nor runs a tool an admin unticked, and says so', async () => {
     const s = await setUp();
     await toolNames(s); // loads Gmail's tools into the cache, so the form lists them
-    const gmailId = await t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'")).then((r) => r.id);
+    const gmailId = await t.db
+      .withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'"))
+      .then((r) => r.id);
     const saved = await s.session.agent
       .post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tools/${gmailId}`)
       .type('form')
@@ -174,8 +207,14 @@ describe('the MCP endpoint', () => {
   it('refuses a tool whose integration was removed, without calling Composio', async () => {
     const s = await setUp();
     await toolNames(s);
-    const gmailId = await t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'")).then((r) => r.id);
-    await s.session.agent.post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/integrations/remove/${gmailId}`).type('form').send({ _csrf: s.session.csrf }).expect(303);
+    const gmailId = await t.db
+      .withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'"))
+      .then((r) => r.id);
+    await s.session.agent
+      .post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/integrations/remove/${gmailId}`)
+      .type('form')
+      .send({ _csrf: s.session.csrf })
+      .expect(303);
     const result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/belongs to Gmail, which is not added to this assistant/);
@@ -187,16 +226,24 @@ describe('the MCP endpoint', () => {
     const s = await setUp();
     await toolNames(s);
     // The assistant uses Gmail, so the disable is confirmed (without confirm=yes it goes to the confirmation page).
-    await s.session.agent.post(`/app/team/${s.user.teamId}/integrations/gmail/toggle`).type('form').send({ enabled: 'false', confirm: 'yes', _csrf: s.session.csrf }).expect(303);
+    await s.session.agent
+      .post(`/app/team/${s.user.teamId}/integrations/gmail/toggle`)
+      .type('form')
+      .send({ enabled: 'false', confirm: 'yes', _csrf: s.session.csrf })
+      .expect(303);
     let result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/Gmail is disabled for this team in Switchboard, so GMAIL_FETCH_EMAILS was not run/);
     expect(await toolNames(s)).toEqual(['CALCULATOR_EVALUATE']);
 
-    await t.db.withOwner((tx) => tx.query("UPDATE oauth2_connections SET enabled = true, composio_status = 'EXPIRED' WHERE id = $1", [s.gmailConnection]));
+    await t.db.withOwner((tx) =>
+      tx.query("UPDATE oauth2_connections SET enabled = true, composio_status = 'EXPIRED' WHERE id = $1", [s.gmailConnection]),
+    );
     result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(textOf(result)).toMatch(/has expired in Composio/);
-    await t.db.withOwner((tx) => tx.query("UPDATE oauth2_connections SET composio_status = 'ACTIVE', revoked_at = now() WHERE id = $1", [s.gmailConnection]));
+    await t.db.withOwner((tx) =>
+      tx.query("UPDATE oauth2_connections SET composio_status = 'ACTIVE', revoked_at = now() WHERE id = $1", [s.gmailConnection]),
+    );
     result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(textOf(result)).toMatch(/was revoked/);
     expect(fake.executions).toEqual([]);
@@ -217,7 +264,9 @@ describe('the MCP endpoint', () => {
     expect(textOf(result)).toMatch(/did not answer within 0.4 seconds/);
     fake.setDelayMs(0);
 
-    fake.setTools(fake.tools.map((tool) => (tool.slug === 'GMAIL_FETCH_EMAILS' ? { ...tool, failsWith: 'Gmail API quota exceeded' } : tool)));
+    fake.setTools(
+      fake.tools.map((tool) => (tool.slug === 'GMAIL_FETCH_EMAILS' ? { ...tool, failsWith: 'Gmail API quota exceeded' } : tool)),
+    );
     result = await call(s, 'GMAIL_FETCH_EMAILS');
     expect(textOf(result)).toBe('Gmail reported an error: Gmail API quota exceeded');
 
@@ -236,7 +285,10 @@ describe('the MCP endpoint', () => {
     expect(textOf(result)).toMatch(/127\.0\.0\.1 is a private, loopback, link-local or reserved address/);
     const missing = await call(s, 'WEB_BROWSER_READ_PAGE', {});
     expect(textOf(missing)).toMatch(/url must be text/);
-    expect((await calls(s)).map((c) => [c.outcome, c.reason])).toEqual([['error', 'page_refused'], ['error', 'bad_arguments']]);
+    expect((await calls(s)).map((c) => [c.outcome, c.reason])).toEqual([
+      ['error', 'page_refused'],
+      ['error', 'bad_arguments'],
+    ]);
   });
 
   it('says so for a tool it does not have', async () => {
@@ -265,8 +317,14 @@ describe('tokens', () => {
     expect(signedIn.status).toBe(200); // the cookie is a working session elsewhere
     expect(await answers({ cookie })).toEqual(missing);
 
-    const tokenId = await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id])).then((r) => r.id);
-    await s.session.agent.post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tokens/${tokenId}/revoke`).type('form').send({ _csrf: s.session.csrf }).expect(303);
+    const tokenId = await t.db
+      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]))
+      .then((r) => r.id);
+    await s.session.agent
+      .post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tokens/${tokenId}/revoke`)
+      .type('form')
+      .send({ _csrf: s.session.csrf })
+      .expect(303);
     expect(await answers({ authorization: `Bearer ${s.token}` })).toEqual(missing);
     await expect(mcpClient(s.endpoint, s.token)).rejects.toMatchObject({ code: 401 });
   });
@@ -287,7 +345,10 @@ describe('tokens', () => {
   it('stores only a hash, shows the prefix and last use, and audits creation and revocation', async () => {
     const s = await setUp();
     const row = await t.db.withOwner((tx) =>
-      tx.one<{ token_hash: string; token_prefix: string; last_used_at: Date | null }>('SELECT token_hash, token_prefix, last_used_at FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]),
+      tx.one<{ token_hash: string; token_prefix: string; last_used_at: Date | null }>(
+        'SELECT token_hash, token_prefix, last_used_at FROM assistant_tokens WHERE prompt_id = $1',
+        [s.assistant.id],
+      ),
     );
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.token_hash).not.toContain(s.token);
@@ -298,9 +359,13 @@ describe('tokens', () => {
     expect(page.text).toContain(`${row.token_prefix}…`);
     expect(page.text).not.toContain(s.token);
     expect(page.text).not.toMatch(/<td>Never<\/td>/);
-    const audit = await t.db.withOwner((tx) => tx.query<{ action: string }>('SELECT action FROM audit_events WHERE team_id = $1 ORDER BY id', [s.user.teamId]));
+    const audit = await t.db.withOwner((tx) =>
+      tx.query<{ action: string }>('SELECT action FROM audit_events WHERE team_id = $1 ORDER BY id', [s.user.teamId]),
+    );
     expect(audit.map((a) => a.action)).toContain('assistant.token_created');
-    expect(JSON.stringify(await t.db.withOwner((tx) => tx.query('SELECT * FROM audit_events WHERE team_id = $1', [s.user.teamId])))).not.toContain(s.token);
+    expect(
+      JSON.stringify(await t.db.withOwner((tx) => tx.query('SELECT * FROM audit_events WHERE team_id = $1', [s.user.teamId]))),
+    ).not.toContain(s.token);
   });
 
   it('shows the new token once, on the answer to the form, and never stores the page', async () => {
@@ -323,17 +388,33 @@ describe('tokens', () => {
   it('lets only admins create tokens, and refuses an empty name in words', async () => {
     const s = await setUp();
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) => tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]));
+    await t.db.withOwner((tx) =>
+      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]),
+    );
     const memberSession = await signIn(t.app, member);
     const url = `/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tokens`;
-    const forbidden = await memberSession.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', memberSession.csrf).send({ name: 'Mine' });
+    const forbidden = await memberSession.agent
+      .post(url)
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', memberSession.csrf)
+      .send({ name: 'Mine' });
     expect(forbidden.status).toBe(403);
-    const empty = await s.session.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send({ name: '  ' });
+    const empty = await s.session.agent
+      .post(url)
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', s.session.csrf)
+      .send({ name: '  ' });
     expect(empty.status).toBe(400);
     expect(empty.body.message).toMatch(/Give the token a name/);
-    const duplicate = await s.session.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send({ name: 'test CLIENT' });
+    const duplicate = await s.session.agent
+      .post(url)
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', s.session.csrf)
+      .send({ name: 'test CLIENT' });
     expect(duplicate.status).toBe(422);
-    const count = await t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]));
+    const count = await t.db.withOwner((tx) =>
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]),
+    );
     expect(count.n).toBe(1);
   });
 });

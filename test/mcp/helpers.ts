@@ -25,7 +25,9 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
 /** The MCP SDK's own client over Streamable HTTP, with a bearer token. */
 export async function mcpClient(endpoint: string, token: string): Promise<Client> {
   const client = new Client({ name: 'switchboard-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(endpoint), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(endpoint), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   await client.connect(transport);
   return client;
 }
@@ -41,7 +43,13 @@ export async function createToken(session: SignedIn, teamId: number, promptId: n
   return res.body.token.token as string;
 }
 
-export async function addToAssistant(db: Database, teamId: number, promptId: number, slug: string, connection: { api?: number; oauth2?: number } = {}) {
+export async function addToAssistant(
+  db: Database,
+  teamId: number,
+  promptId: number,
+  slug: string,
+  connection: { api?: number; oauth2?: number } = {},
+) {
   await db.withOwner((tx) =>
     tx.query(
       `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)

@@ -75,14 +75,17 @@ describe('an API-key connection', () => {
     await client.close();
 
     const page = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/integrations`);
-    const calls = await s.session.agent.get(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/calls`).set('Accept', 'application/json');
+    const calls = await s.session.agent
+      .get(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/calls`)
+      .set('Accept', 'application/json');
     expect(calls.body.calls).toHaveLength(3);
     const stored = await t.db.withOwner(async (tx) => [
       await tx.query('SELECT * FROM mcp_tool_calls WHERE team_id = $1', [s.user.teamId]),
       await tx.query('SELECT * FROM audit_events WHERE team_id = $1', [s.user.teamId]),
       await tx.query('SELECT * FROM api_key_connections WHERE team_id = $1', [s.user.teamId]),
     ]);
-    for (const text of [page.text, JSON.stringify(calls.body), JSON.stringify(t.logs), JSON.stringify(stored)]) expect(text).not.toContain(key);
+    for (const text of [page.text, JSON.stringify(calls.body), JSON.stringify(t.logs), JSON.stringify(stored)])
+      expect(text).not.toContain(key);
     expect(t.logs.length).toBeGreaterThan(0);
   });
 });
@@ -93,7 +96,8 @@ describe('the rate limit', () => {
     await addToAssistant(t.db, s.user.teamId, s.assistant.id, 'calculator');
     const client = await mcpClient(s.endpoint, s.token);
     for (let i = 0; i < 5; i++) await client.listTools();
-    for (let i = 1; i <= 3; i++) expect(textOf(await client.callTool({ name: 'CALCULATOR_EVALUATE', arguments: { expression: `${i} + 1` } }))).toBe(String(i + 1));
+    for (let i = 1; i <= 3; i++)
+      expect(textOf(await client.callTool({ name: 'CALCULATOR_EVALUATE', arguments: { expression: `${i} + 1` } }))).toBe(String(i + 1));
     await expect(client.callTool({ name: 'CALCULATOR_EVALUATE', arguments: { expression: '1' } })).rejects.toMatchObject({ code: 429 });
     await client.close();
     const res = await rawCall(s, 'CALCULATOR_EVALUATE', { expression: '1' });
@@ -135,11 +139,19 @@ describe('statements per tools/list', () => {
     expect(small.tools).toBe(1);
 
     // Every other integration of the catalog, each with a working connection.
-    const slugs = await t.db.withOwner((tx) => tx.query<{ slug: string; auth: string }>("SELECT slug, auth FROM integrations WHERE slug <> 'calculator'"));
+    const slugs = await t.db.withOwner((tx) =>
+      tx.query<{ slug: string; auth: string }>("SELECT slug, auth FROM integrations WHERE slug <> 'calculator'"),
+    );
     for (const { slug, auth } of slugs) {
       if (auth === 'none') await addToAssistant(t.db, s.user.teamId, s.assistant.id, slug);
-      else if (auth === 'api_key') await addToAssistant(t.db, s.user.teamId, s.assistant.id, slug, { api: await createEncryptedApiKey(t.db, s.user.teamId, slug, `key-${slug}`) });
-      else await addToAssistant(t.db, s.user.teamId, s.assistant.id, slug, { oauth2: await createOAuth2Connection(t.db, s.user.teamId, slug) });
+      else if (auth === 'api_key')
+        await addToAssistant(t.db, s.user.teamId, s.assistant.id, slug, {
+          api: await createEncryptedApiKey(t.db, s.user.teamId, slug, `key-${slug}`),
+        });
+      else
+        await addToAssistant(t.db, s.user.teamId, s.assistant.id, slug, {
+          oauth2: await createOAuth2Connection(t.db, s.user.teamId, slug),
+        });
     }
     await listOnce(); // fetches the new toolkits' tools into the cache
     const large = await listOnce();

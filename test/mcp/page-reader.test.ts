@@ -18,7 +18,9 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://origin.test');
     if (url.pathname === '/page') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return res.end('<html><head><title>Quarterly &amp; more</title><style>p{}</style></head><body><script>var secret = 1;</script><h1>Numbers</h1><p>Revenue grew&nbsp;10%.</p><!-- hidden --><ul><li>One</li><li>Two</li></ul></body></html>');
+      return res.end(
+        '<html><head><title>Quarterly &amp; more</title><style>p{}</style></head><body><script>var secret = 1;</script><h1>Numbers</h1><p>Revenue grew&nbsp;10%.</p><!-- hidden --><ul><li>One</li><li>Two</li></ul></body></html>',
+      );
     }
     if (url.pathname === '/redirect') {
       res.writeHead(302, { location: url.searchParams.get('to') ?? '/page' });
@@ -66,10 +68,23 @@ const resolve: PageReaderOptions['resolve'] = async (hostname) => {
 const withOrigin: Partial<PageReaderOptions> = { resolve, isAllowedAddress: (a) => a === '127.0.0.1' || isPublicAddress(a) };
 
 describe('the address policy', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.0.1', '169.254.169.254', '100.64.0.1', '100.100.100.200', '0.0.0.0', '::1', '::ffff:127.0.0.1', '::ffff:a00:5', 'fd00:ec2::254', 'fe80::1', '224.0.0.1', 'not-an-ip'])(
-    'refuses %s',
-    (address) => expect(isPublicAddress(address)).toBe(false),
-  );
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.0.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '100.100.100.200',
+    '0.0.0.0',
+    '::1',
+    '::ffff:127.0.0.1',
+    '::ffff:a00:5',
+    'fd00:ec2::254',
+    'fe80::1',
+    '224.0.0.1',
+    'not-an-ip',
+  ])('refuses %s', (address) => expect(isPublicAddress(address)).toBe(false));
   it.each(['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111'])('allows %s', (address) => expect(isPublicAddress(address)).toBe(true));
 });
 
@@ -87,7 +102,9 @@ describe('the page reader refuses', () => {
   });
 
   it('a public-looking name that resolves to a private address, or to one among several', async () => {
-    await expect(readPage('http://intranet.example.com/', { resolve })).rejects.toThrow('intranet.example.com resolves to 10.0.0.5, which is a private');
+    await expect(readPage('http://intranet.example.com/', { resolve })).rejects.toThrow(
+      'intranet.example.com resolves to 10.0.0.5, which is a private',
+    );
     await expect(readPage('https://mixed.example.com/', { resolve })).rejects.toThrow('resolves to 192.168.1.20');
     await expect(readPage('http://metadata.example.com/', { resolve })).rejects.toThrow('resolves to 169.254.169.254');
     await expect(readPage('http://v6.example.com/', { resolve })).rejects.toThrow('resolves to fd00:ec2::254');
@@ -110,21 +127,33 @@ describe('the page reader refuses', () => {
     await expect(readPage('ftp://example.com/file')).rejects.toThrow('not http or https');
     await expect(readPage('not a url')).rejects.toThrow('is not a web address');
     await expect(readPage(`http://user:pw@origin.test:${port}/page`, withOrigin)).rejects.toThrow('user name or password');
-    await expect(readPage(`http://origin.test:${port}/image`, withOrigin)).rejects.toThrow('The page is image/png, not a text or HTML page.');
+    await expect(readPage(`http://origin.test:${port}/image`, withOrigin)).rejects.toThrow(
+      'The page is image/png, not a text or HTML page.',
+    );
     await expect(readPage(`http://origin.test:${port}/missing`, withOrigin)).rejects.toThrow('The page answered with HTTP 404');
-    await expect(readPage(`http://origin.test:${port}/loop`, { ...withOrigin, maxRedirects: 3 })).rejects.toThrow('redirected more than 3 times');
+    await expect(readPage(`http://origin.test:${port}/loop`, { ...withOrigin, maxRedirects: 3 })).rejects.toThrow(
+      'redirected more than 3 times',
+    );
     await expect(readPage('http://unknown.example.com/', withOrigin)).rejects.toThrow('Could not find the address of unknown.example.com.');
   });
 
   it('to wait longer than its timeout', async () => {
-    await expect(readPage(`http://origin.test:${port}/slow`, { ...withOrigin, timeoutMs: 300 })).rejects.toThrow('The page did not answer within 0.3 seconds.');
+    await expect(readPage(`http://origin.test:${port}/slow`, { ...withOrigin, timeoutMs: 300 })).rejects.toThrow(
+      'The page did not answer within 0.3 seconds.',
+    );
   });
 });
 
 describe('the page reader reads', () => {
   it('a page’s title and text, following a redirect, without scripts, styles or comments', async () => {
     const page = await readPage(`http://origin.test:${port}/redirect?to=/page`, withOrigin);
-    expect(page).toEqual({ url: `http://origin.test:${port}/page`, status: 200, title: 'Quarterly & more', text: 'Numbers\nRevenue grew 10%.\nOne\nTwo', truncated: false });
+    expect(page).toEqual({
+      url: `http://origin.test:${port}/page`,
+      status: 200,
+      title: 'Quarterly & more',
+      text: 'Numbers\nRevenue grew 10%.\nOne\nTwo',
+      truncated: false,
+    });
     expect(hits).toEqual(['/redirect?to=/page', '/page']);
   });
 

@@ -30,8 +30,13 @@ async function setUp(): Promise<Setup> {
   return { user, session, assistant, page: `${base}/integrations`, mcp: `${base}/mcp` };
 }
 
-const form = (s: Setup, url: string, body: Record<string, unknown> = {}) => s.session.agent.post(url).type('form').send({ ...body, _csrf: s.session.csrf });
-const json = (s: Setup, url: string, body: Record<string, unknown> = {}) => s.session.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send(body);
+const form = (s: Setup, url: string, body: Record<string, unknown> = {}) =>
+  s.session.agent
+    .post(url)
+    .type('form')
+    .send({ ...body, _csrf: s.session.csrf });
+const json = (s: Setup, url: string, body: Record<string, unknown> = {}) =>
+  s.session.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', s.session.csrf).send(body);
 
 describe('the tool lists on the assistant page', () => {
   it('are fetched from Composio on request; a failure keeps what was there and says so', async () => {
@@ -58,16 +63,33 @@ describe('the tool lists on the assistant page', () => {
     const unknown = await json(s, `${s.mcp}/tools/${github}`, { tools: ['GITHUB_LIST_ISSUES', 'GMAIL_SEND_EMAIL'] });
     expect(unknown.status).toBe(422);
     expect(unknown.body.message).toBe('"GMAIL_SEND_EMAIL" is not a tool of GitHub.');
+    // The form (a tool list that changed since the page was loaded) gets the page again, the message atop that form.
+    const refused = await form(s, `${s.mcp}/tools/${github}`, { tools: ['GMAIL_SEND_EMAIL'] });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(
+      new RegExp(
+        `<form[^>]*id="tools-${github}-form"[^>]*>\\s*<div class="form-errors" id="tools-${github}-form-errors" role="alert" tabindex="-1" autofocus>[^]*?<li>&#34;GMAIL_SEND_EMAIL&#34; is not a tool of GitHub.</li>`,
+      ),
+    );
     expect((await json(s, `${s.mcp}/tools/${await integrationId(t.db, 'notion')}`, { tools: [] })).status).toBe(404);
     const other = await setUp();
-    expect((await json(s, `/app/team/${other.user.teamId}/assistant/${other.assistant.id}/mcp/tools/${github}`, { tools: [] })).status).toBe(404);
+    expect(
+      (await json(s, `/app/team/${other.user.teamId}/assistant/${other.assistant.id}/mcp/tools/${github}`, { tools: [] })).status,
+    ).toBe(404);
     expect((await json(s, `${s.mcp}/tools/abc`, { tools: [] })).status).toBe(400);
-    const stored = await t.db.withOwner((tx) => tx.query<{ allowed_tools: string[] | null }>('SELECT allowed_tools FROM prompt_integration WHERE prompt_id = $1', [s.assistant.id]));
+    const stored = await t.db.withOwner((tx) =>
+      tx.query<{ allowed_tools: string[] | null }>('SELECT allowed_tools FROM prompt_integration WHERE prompt_id = $1', [s.assistant.id]),
+    );
     expect(stored).toEqual([{ allowed_tools: null }]);
 
     const saved = await json(s, `${s.mcp}/tools/${github}`, { tools: ['GITHUB_LIST_ISSUES'] });
     expect(saved.body.message).toMatch(/may use 1 of 2 GitHub tools/);
-    const audit = await t.db.withOwner((tx) => tx.one<{ details: { denied: string[] } }>("SELECT details FROM audit_events WHERE team_id = $1 AND action = 'assistant.tools_changed'", [s.user.teamId]));
+    const audit = await t.db.withOwner((tx) =>
+      tx.one<{ details: { denied: string[] } }>(
+        "SELECT details FROM audit_events WHERE team_id = $1 AND action = 'assistant.tools_changed'",
+        [s.user.teamId],
+      ),
+    );
     expect(audit.details.denied).toEqual(['GITHUB_CREATE_ISSUE']);
   });
 });
@@ -77,14 +99,21 @@ describe('tokens and calls on the page', () => {
     const s = await setUp();
     await json(s, `${s.mcp}/tokens`, { name: 'Agent' });
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) => tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]));
+    await t.db.withOwner((tx) =>
+      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]),
+    );
     const session = await signIn(t.app, member);
     const page = await session.agent.get(s.page);
     expect(page.text).toContain('<td>Agent</td>');
     expect(page.text).not.toContain('Create token');
     expect(page.text).not.toMatch(/Revoke<span class="visually-hidden"> token/);
-    const tokenId = await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id])).then((r) => r.id);
-    const res = await session.agent.post(`${s.mcp}/tokens/${tokenId}/revoke`).set('Accept', 'application/json').set('X-CSRF-Token', session.csrf);
+    const tokenId = await t.db
+      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]))
+      .then((r) => r.id);
+    const res = await session.agent
+      .post(`${s.mcp}/tokens/${tokenId}/revoke`)
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', session.csrf);
     expect(res.status).toBe(403);
   });
 

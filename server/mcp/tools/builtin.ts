@@ -31,7 +31,8 @@ const BUILTIN_TOOLS: BuiltinTool[] = [
     integrationSlug: 'calculator',
     definition: {
       name: 'CALCULATOR_EVALUATE',
-      description: 'Evaluates an arithmetic expression exactly (big decimals), with functions and unit conversion, e.g. "(1.1 + 2.2) * 3", "sqrt(2)" or "5 km to mile".',
+      description:
+        'Evaluates an arithmetic expression exactly (big decimals), with functions and unit conversion, e.g. "(1.1 + 2.2) * 3", "sqrt(2)" or "5 km to mile".',
       inputSchema: {
         type: 'object',
         properties: { expression: { type: 'string', maxLength: MAX_EXPRESSION_LENGTH, description: 'The expression to evaluate' } },
@@ -65,7 +66,11 @@ const BUILTIN_TOOLS: BuiltinTool[] = [
       if (!parsed.success) return { ok: false, text: parsed.error.issues[0]!.message, reason: 'bad_arguments' };
       try {
         const page = await readPage(parsed.data.url, deps.pageReader);
-        const header = [`URL: ${page.url}`, page.title ? `Title: ${page.title}` : null, page.truncated ? '(The page was longer; this is its beginning.)' : null];
+        const header = [
+          `URL: ${page.url}`,
+          page.title ? `Title: ${page.title}` : null,
+          page.truncated ? '(The page was longer; this is its beginning.)' : null,
+        ];
         return { ok: true, text: `${header.filter(Boolean).join('\n')}\n\n${page.text}` };
       } catch (error) {
         if (error instanceof PageReadError) return { ok: false, text: error.message, reason: 'page_refused' };

@@ -71,7 +71,9 @@ function checkUrl(raw: string, opts: PageReaderOptions, from: URL | null): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new PageReadError(`${from ? where + ' is' : `"${raw.slice(0, 200)}" is`} not a web address. Give a full address such as https://example.com/page.`);
+    throw new PageReadError(
+      `${from ? where + ' is' : `"${raw.slice(0, 200)}" is`} not a web address. Give a full address such as https://example.com/page.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new PageReadError(`${from ? where + ' is' : 'That address is'} not http or https; the page reader only reads web pages.`);
@@ -90,7 +92,10 @@ function refusal(host: string, address: string | null, from: URL | null): PageRe
 }
 
 function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/\.$/, '');
+  return url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase()
+    .replace(/\.$/, '');
 }
 
 /** One request without following redirects; the connection's lookup checks every resolved address. */

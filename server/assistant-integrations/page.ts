@@ -1,0 +1,73 @@
+import type { Request, Response } from 'express';
+import { composioLocals, type ConnectionDeps } from '../connections/routes';
+import { howToConnectUrl } from '../connections/key-form-link';
+import { accessUrl, mcpUrl } from '../assistant-access/urls';
+import { AUTH_CHOICES, applyFilter, categoriesOf, describeFilter } from '../filters/integration-filter';
+import { idParam } from '../http/ids';
+import { htmxTarget, wantsJson } from '../http/negotiate';
+import { parse } from '../http/validate';
+import { groupByCategory } from '../http/view-helpers';
+import { withTeam, type TeamContext } from '../teams/context';
+import { ASSISTANT_STATUS_CHOICES, assistantFilterSchema, assistantFilterable } from './filter';
+import { filterSchema } from './schemas';
+import { integrationJson, loadAssistantPage, loadIntegrationsPage, type Assistant, type IntegrationView } from './service';
+
+/** The filter form swaps only the list (and its count). */
+export const LIST_TARGET = 'integration-list';
+
+export function pageUrl(teamId: number, promptId: number): string {
+  return `/app/team/${teamId}/assistant/${promptId}/integrations`;
+}
+
+/** What the assistant's page and its picker need besides their data. */
+export function setAssistantPageLocals(deps: ConnectionDeps, res: Response): void {
+  res.locals.composioConfigured = deps.composio !== null; // the picker offers "Connect an account"
+  res.locals.howToConnectUrl = (team: TeamContext, assistant: Assistant, integration: IntegrationView) =>
+    howToConnectUrl(
+      { teamId: team.id, isAdmin: team.isAdmin, composioConfigured: deps.composio !== null, returnTo: pageUrl(team.id, assistant.id) },
+      integration,
+    );
+}
+
+/**
+ * An assistant's page: its integrations, and for HTML its MCP sections (tokens, tool permissions,
+ * calls). Shown by GET, and again with 422 by a refused form on it (res.locals.refusedForm).
+ */
+export async function renderAssistantPage(deps: ConnectionDeps, req: Request, res: Response): Promise<void> {
+  setAssistantPageLocals(deps, res);
+  const { q } = parse(filterSchema, req.query);
+  const promptId = parse(idParam('assistant id'), req.params.promptId);
+  const json = wantsJson(req);
+  // The filter is for people: JSON answers list every integration, whatever the query string.
+  const filter = json ? null : parse(assistantFilterSchema, req.query);
+  const listOnly = htmxTarget(req) === LIST_TARGET;
+  const { team, assistant, integrations, access } = await withTeam(deps.db, req, async (tx, team) =>
+    // The MCP sections (tokens, tool permissions, calls) are on the full HTML page only.
+    json || listOnly
+      ? { team, ...(await loadIntegrationsPage(tx, team, promptId, { withConnections: json })), access: null }
+      : { team, ...(await loadAssistantPage(tx, team, promptId, deps.composio !== null)) },
+  );
+  if (json) return void res.json({ assistant, integrations: integrations.map(integrationJson) });
+  const shown = applyFilter(integrations, assistantFilterable, filter!);
+  res.render(listOnly ? 'assistant-integrations/_filtered' : 'assistant-integrations/page', {
+    access,
+    accessUrl: accessUrl(team.id, assistant.id),
+    mcpUrl: mcpUrl(req, assistant.id),
+    title: `${assistant.name} · Integrations`,
+    team,
+    assistant,
+    pageUrl: pageUrl(team.id, assistant.id),
+    groups: groupByCategory(shown),
+    q,
+    filter,
+    filterAction: pageUrl(team.id, assistant.id),
+    filterSummary: describeFilter(filter!, ASSISTANT_STATUS_CHOICES),
+    statusChoices: ASSISTANT_STATUS_CHOICES,
+    authChoices: AUTH_CHOICES,
+    categories: categoriesOf(integrations),
+    shown: shown.length,
+    total: integrations.length,
+    syncUrl: `${pageUrl(team.id, assistant.id)}/sync`,
+    ...composioLocals(deps, team),
+  });
+}

@@ -1,0 +1,60 @@
+import { filterQuerySchema, type Choice, type Filterable } from '../filters/integration-filter';
+import type { ProviderStatus, ProviderView } from './service';
+
+/**
+ * The team page lists OAuth2 providers (Composio accounts) and, apart, the integrations that take
+ * API keys: "OAuth2" shows the first, "API key" the second. An API-key integration is connected
+ * once it has a key.
+ */
+export const TEAM_STATUS_CHOICES: Choice<ProviderStatus>[] = [
+  { value: 'connected', label: 'Connected' },
+  { value: 'not_connected', label: 'Not connected' },
+  { value: 'needs_reconnect', label: 'Needs reconnect' },
+  { value: 'disabled', label: 'Disabled' },
+];
+
+export const TEAM_AUTH_CHOICES: Choice<'oauth2' | 'api_key'>[] = [
+  { value: 'oauth2', label: 'OAuth2' },
+  { value: 'api_key', label: 'API key' },
+];
+
+export const teamFilterSchema = filterQuerySchema(
+  TEAM_STATUS_CHOICES.map((c) => c.value),
+  TEAM_AUTH_CHOICES.map((c) => c.value),
+);
+
+const STATUS_WORDS: Record<ProviderStatus, string> = {
+  connected: 'connected',
+  not_connected: 'not connected',
+  needs_reconnect: 'needs reconnect needs attention expired',
+  disabled: 'disabled here',
+};
+
+export function providerFilterable(provider: ProviderView): Filterable {
+  return {
+    label: provider.label,
+    description: `${provider.description} ${provider.whyNeeded}`,
+    category: provider.category,
+    auths: ['oauth2'],
+    statuses: [provider.status],
+    words: `${STATUS_WORDS[provider.status]} ${provider.provider} ${provider.accountEmail ?? ''}`,
+  };
+}
+
+export function apiKeyFilterable(integration: {
+  slug: string;
+  label: string;
+  description: string;
+  category: string;
+  key_count: number;
+}): Filterable {
+  const status: ProviderStatus = integration.key_count > 0 ? 'connected' : 'not_connected';
+  return {
+    label: integration.label,
+    description: integration.description,
+    category: integration.category,
+    auths: ['api_key'],
+    statuses: [status],
+    words: `${STATUS_WORDS[status]} ${integration.slug}`,
+  };
+}

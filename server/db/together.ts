@@ -1,0 +1,71 @@
+import { txOf, type ReadOptions, type Row, type Tx } from './index';
+
+interface Pending {
+  sql: string;
+  params: unknown[];
+  timestamps: readonly string[];
+  resolve(rows: Row[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Several reads in one statement: one round trip where each read would take its own.
+ *
+ * `build` calls the usual query functions with a Tx that records their reads instead of sending
+ * them, and returns their promises. The reads then reach the server as one SELECT whose columns
+ * are the reads, each read's rows a JSON array (in the read's own order), and every promise
+ * resolves with the rows it would have had alone: timestamps, which come back through JSON as text,
+ * are Dates again by the query's ReadOptions.timestamps. Each read keeps its own parameters, renumbered
+ * after the previous reads' ($n inside a string literal would be renumbered too: query files use
+ * none). Reads only: PostgreSQL refuses a data-modifying statement as a subquery. A read cannot wait
+ * for another one of the same batch; it is refused. See docs/decisions/017-one-round-trip-per-read.md.
+ */
+export async function readTogether<P extends readonly unknown[] | []>(
+  tx: Tx,
+  build: (batch: Tx) => P,
+): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }> {
+  const pending: Pending[] = [];
+  let sent = false;
+  const batch = txOf(<T extends Row>(sql: string, params: unknown[] = [], options: ReadOptions = {}) => {
+    if (sent)
+      return Promise.reject(
+        new Error('readTogether: a read was asked for after its batch was sent (reads of one batch cannot depend on each other).'),
+      );
+    return new Promise<T[]>((resolve, reject) =>
+      pending.push({ sql, params, timestamps: options.timestamps ?? [], resolve: resolve as (rows: Row[]) => void, reject }),
+    );
+  });
+  const results = build(batch);
+  sent = true;
+  if (pending.length > 0) {
+    try {
+      const row = await tx.one(
+        combinedSelect(pending),
+        pending.flatMap((read) => read.params),
+      );
+      pending.forEach((read, i) => read.resolve(revive(row[`read_${i}`] as Row[], read.timestamps)));
+    } catch (error) {
+      for (const read of pending) read.reject(error);
+    }
+  }
+  return Promise.all(results) as Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }>;
+}
+
+function combinedSelect(reads: Pending[]): string {
+  let offset = 0;
+  const columns = reads.map((read, i) => {
+    const shift = offset;
+    offset += read.params.length;
+    const sql = read.sql.replace(/\$(\d+)/g, (_match, n: string) => `$${Number(n) + shift}`);
+    // Line breaks around the read: it may end in a -- comment.
+    return `(SELECT coalesce(json_agg(read_rows), '[]') FROM (\n${sql}\n) read_rows) AS read_${i}`;
+  });
+  return `SELECT ${columns.join(',\n')}`;
+}
+
+function revive(rows: Row[], timestamps: readonly string[]): Row[] {
+  for (const row of rows) {
+    for (const column of timestamps) if (typeof row[column] === 'string') row[column] = new Date(row[column]);
+  }
+  return rows;
+}

@@ -1,0 +1,154 @@
+import type { Page } from 'playwright-core';
+import { createApiKeyConnection } from '../helpers/fixtures';
+import { allViolations } from './axe';
+import { openSignedIn, startApp, type Running } from './browser';
+
+/**
+ * Finding one integration among many on both pages, with JavaScript on and off: the search, a
+ * chip, a category jump link, "Add key", and How to connect an API-key integration from an
+ * assistant and back to it with the new key chosen.
+ */
+let running: Running;
+let teamId: number;
+let sales: number;
+
+beforeAll(async () => {
+  running = await startApp();
+  teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
+  sales = (
+    await running.t.db.withOwner((tx) =>
+      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+    )
+  ).id;
+}, 60_000);
+// The browser test files run one after another on one database and share the demo team, and some
+// leave accounts and keys in it: each test here starts from the demo team as seeded (no accounts,
+// no keys, nothing added to an assistant), and leaves it so.
+const resetDemoTeam = () =>
+  running.t.db.withOwner(async (tx) => {
+    await tx.query('DELETE FROM prompt_integration WHERE team_id = $1', [teamId]);
+    await tx.query('DELETE FROM api_key_connections WHERE team_id = $1', [teamId]);
+    await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
+  });
+beforeEach(resetDemoTeam);
+afterAll(async () => {
+  await resetDemoTeam();
+  await running.close();
+});
+
+const assistantPage = () => `/app/team/${teamId}/assistant/${sales}/integrations`;
+const teamPage = () => `/app/team/${teamId}/integrations`;
+/** Element ids in order (through locators: page.evaluate does not run with JavaScript off). */
+const rowIds = async (page: Page, selector: string) =>
+  Promise.all((await page.locator(selector).all()).map((row) => row.getAttribute('id')));
+/** axe-core (findings of any impact) runs as a script in the page, so only where JavaScript runs; the HTML is the same without it. */
+const noViolations = async (page: Page, javaScriptEnabled: boolean) => {
+  if (javaScriptEnabled) expect(await allViolations(page)).toEqual([]);
+};
+const assistantRows = (page: Page) => rowIds(page, '#integration-list li.row');
+
+for (const javaScriptEnabled of [true, false]) {
+  describe(javaScriptEnabled ? 'with JavaScript' : 'without JavaScript', () => {
+    it('searches, filters with a chip and jumps to a category on an assistant’s page', async () => {
+      const { context, page, errors } = await openSignedIn(running, assistantPage(), { javaScriptEnabled });
+      // With JavaScript, the list changes in place: the marker survives because the page never reloads.
+      if (javaScriptEnabled) await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+      const search = page.getByLabel('Filter integrations');
+      if (javaScriptEnabled) await search.pressSequentially('api key', { delay: 30 });
+      else {
+        await search.fill('api key');
+        await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      }
+      await page.waitForURL(/[?&]q=api(\+|%20)key/);
+      await page.locator('#integration-tavily').waitFor();
+      await page.locator('#integration-calculator').waitFor({ state: 'detached' });
+      expect(await assistantRows(page)).toEqual(['integration-github', 'integration-linear', 'integration-tavily']);
+      await page.getByRole('status').filter({ hasText: 'Showing 3 of 11 integrations.' }).waitFor();
+      if (javaScriptEnabled) expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
+      // A chip narrows the search further: needs attention (the demo team has no keys or accounts).
+      await page.getByRole('radio', { name: 'Needs attention' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/status=needs_attention/);
+      expect(page.url()).toMatch(/q=api(\+|%20)key/);
+      await page.getByRole('status').filter({ hasText: 'Showing 3 of 11 integrations.' }).waitFor();
+
+      // Nothing matches: say so, and clear everything with one link.
+      await page.getByRole('radio', { name: 'Built-in' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.getByText('No integration matches “api key”, status Needs attention, Built-in.').waitFor();
+      await noViolations(page, javaScriptEnabled);
+      await page.getByRole('link', { name: 'Clear filters and show all 11' }).click();
+      await page.waitForURL((url) => url.pathname === assistantPage() && url.search === '');
+      await page.locator('#integration-calculator').waitFor();
+      expect(await assistantRows(page)).toHaveLength(11);
+
+      // A jump link goes to its category heading.
+      await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Built-in' }).click();
+      await page.waitForURL(/#cat-Built-in$/);
+      expect(await page.getByRole('heading', { name: 'Built-in', level: 2 }).isVisible()).toBe(true);
+      expect((await page.locator('#cat-Built-in').boundingBox())!.y).toBeLessThan(100);
+      await noViolations(page, javaScriptEnabled);
+      if (javaScriptEnabled) expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('filters the team page with a chip and hides each add-key form behind Add key', async () => {
+      const { context, page, errors } = await openSignedIn(running, teamPage(), { javaScriptEnabled });
+      await page.getByRole('radio', { name: 'API key' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/auth=api_key/);
+      await page.locator('#provider-gmail').waitFor({ state: 'detached' });
+      expect(await rowIds(page, '#integration-list .panel')).toEqual(['api-keys-github', 'api-keys-linear', 'api-keys-tavily']);
+
+      const label = page.getByLabel('Label').and(page.locator('#key-label-tavily'));
+      expect(await label.isVisible()).toBe(false);
+      await page.locator('#api-keys-tavily').getByText('Add key').click();
+      await label.fill('E2E team key');
+      await page.locator('#key-value-tavily').fill('tvly-e2e-0123456789');
+      await noViolations(page, javaScriptEnabled);
+      await page.getByRole('button', { name: 'Add Tavily Search key' }).click();
+      await page.locator('p.flash').getByText('Added the API key "E2E team key" for Tavily Search.').waitFor();
+      await page.locator('#api-keys-tavily').getByRole('cell', { name: 'E2E team key', exact: true }).waitFor();
+
+      await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'API keys' }).click();
+      await page.waitForURL(/#api-keys-heading$/);
+      if (javaScriptEnabled) expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('connects Tavily from the assistant’s How to connect and comes back with the new key chosen', async () => {
+      const { context, page, errors } = await openSignedIn(running, assistantPage(), { javaScriptEnabled });
+      const tavily = page.locator('#integration-tavily');
+      await tavily.getByText('Needs a connection').waitFor();
+      await tavily.getByRole('link', { name: 'How to connect Tavily Search' }).click();
+      await page.waitForURL(/\/integrations\?add_key=tavily&return_to=.*#add-key-tavily$/);
+      const label = page.locator('#key-label-tavily');
+      expect(await label.isVisible()).toBe(true); // opened for the person
+      await noViolations(page, javaScriptEnabled);
+      await label.fill('E2E research key');
+      await page.locator('#key-value-tavily').fill('tvly-e2e-abcdefghij');
+      await page.getByRole('button', { name: 'Add Tavily Search key' }).click();
+
+      await page.waitForURL(new RegExp(`${assistantPage()}/add/\\d+\\?connection=api:\\d+$`));
+      await page.getByRole('heading', { name: 'Add Tavily Search to Sales Assistant' }).waitFor();
+      await page.locator('p.flash').getByText('Added the API key "E2E research key" for Tavily Search.').waitFor();
+      expect(await page.getByRole('radio', { name: /E2E research key/ }).isChecked()).toBe(true);
+      await page.getByRole('button', { name: 'Add Tavily Search' }).click();
+      await page.waitForURL((url) => url.pathname === assistantPage());
+      await page.locator('p.flash').getByText('Added Tavily Search to Sales Assistant using E2E research key.').waitFor();
+      await page.locator('#integration-tavily').getByText('Added', { exact: true }).waitFor();
+      if (javaScriptEnabled) expect(errors).toEqual([]);
+      await context.close();
+    });
+  });
+}
+
+it('opens an add-key form linked to by its fragment alone, without JavaScript', async () => {
+  await createApiKeyConnection(running.t.db, teamId, 'linear', 'E2E linear key');
+  const { context, page } = await openSignedIn(running, `${teamPage()}#add-key-linear`, { javaScriptEnabled: false });
+  await page.locator('#key-label-linear').waitFor({ state: 'visible' });
+  expect(await page.locator('#api-keys-linear details').getAttribute('open')).not.toBeNull();
+  expect(await page.locator('#key-label-tavily').isVisible()).toBe(false);
+  await context.close();
+});
