@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { seedDemo, DEMO_EMAIL } from '../../server/seed';
+import { seedDemo, DEMO_EMAIL, DEMO_TEAM } from '../../server/seed';
 import type { ComposioGateway } from '../../server/composio/types';
 import { freshDatabase } from '../helpers/fresh-database';
 import { makeTestApp, type TestApp } from '../helpers/app';
@@ -22,10 +22,17 @@ export interface Running {
 
 /** The real app on 127.0.0.1 with the demo team seeded, and a Chromium to drive it. */
 export async function startApp(options: { composio?: ComposioGateway | null; config?: Record<string, string> } = {}): Promise<Running> {
-  // On a PostgreSQL server each test file gets a database of its own, so what one file leaves in
-  // the demo team (accounts, keys, assistants' integrations) cannot change what another one sees.
+  // What one test file leaves in the demo team (accounts, keys, assistants' integrations) must not
+  // change what another one sees. On a PostgreSQL server each file gets a database of its own; the
+  // embedded database is one for the whole run, so there the demo team is removed and seeded again.
   const fresh = process.env.TEST_DATABASE_URL ? await freshDatabase() : null;
   const t = makeTestApp({ ...options, databaseUrl: fresh?.env.DATABASE_URL });
+  if (!fresh) {
+    await t.db.withOwner(async (tx) => {
+      await tx.query('DELETE FROM teams WHERE name = $1', [DEMO_TEAM]);
+      await tx.query('DELETE FROM users WHERE email = $1', [DEMO_EMAIL]);
+    });
+  }
   await seedDemo(t.db, { ...t.config, demoPassword: DEMO_PASSWORD }, () => {});
   const server: Server = createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
