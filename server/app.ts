@@ -54,9 +54,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.locals.asset = assets.asset;
 
   app.use(setUpRequestLogging(logger));
-  app.use(setUpSecurityHeaders(config.isProduction));
   app.use(compression());
+  // Before the pages' security headers: static files set the few that apply to them (./http/assets.ts).
   app.use('/static', assets.router);
+  app.use(setUpSecurityHeaders(config.isProduction));
   app.use(noStore);
 
   app.get('/healthz', healthCheck(db));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { isDatabaseUnavailable } from './unavailable';
 
@@ -23,6 +24,12 @@ export interface ReadOptions {
    * them back into Dates by this list, so callers see the same rows either way.
    */
   timestamps?: readonly string[];
+  /**
+   * Send it as a named prepared statement where the database allows (DatabaseOptions.prepare):
+   * planned once per connection instead of on every request. Only for SQL whose text is one of a
+   * fixed set (the pages' reads), since each connection keeps every statement it prepared.
+   */
+  prepare?: boolean;
 }
 
 export interface Database {
@@ -55,6 +62,12 @@ export interface DatabaseOptions {
   onStatement?: (sql: string) => void;
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
+  /**
+   * Honour ReadOptions.prepare. Only for a PostgreSQL server, where each connection is a session of
+   * its own: the embedded database shares one session across connections, so two connections
+   * preparing the same name would collide (docs/decisions/020-prepared-page-reads.md).
+   */
+  prepare?: boolean;
 }
 
 // int8 (counts, bigint ids) as numbers: our values stay far below 2^53.
@@ -75,7 +88,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   async function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    const tx = wrap(client, options.onStatement);
+    const tx = wrap(client, options.onStatement, options.prepare ?? false);
     let broken: Error | undefined;
     try {
       options.onStatement?.(begin);
@@ -140,12 +153,29 @@ function constantRead(sql: string): string {
   return trimmed;
 }
 
-function wrap(client: pg.PoolClient, onStatement?: (sql: string) => void): Tx {
-  return txOf(async <T extends Row>(sql: string, params: unknown[] = []): Promise<T[]> => {
+function wrap(client: pg.PoolClient, onStatement: ((sql: string) => void) | undefined, prepare: boolean): Tx {
+  return txOf(async <T extends Row>(sql: string, params: unknown[] = [], options: ReadOptions = {}): Promise<T[]> => {
     onStatement?.(sql);
-    const result = await client.query(sql, params);
+    const result =
+      prepare && options.prepare
+        ? await client.query({ name: statementName(sql), text: sql, values: params })
+        : await client.query(sql, params);
     return result.rows as T[];
   });
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name from its text: the same text gets the same name on every connection. */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `sb_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    // The texts are a fixed set (ReadOptions.prepare); the bound only guards against a caller that is not.
+    if (statementNames.size >= 1000) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** A Tx from its query function: one and maybeOne are the same on every kind of Tx. */

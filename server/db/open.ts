@@ -16,6 +16,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
       connectionString: config.databaseUrl,
       description: `PostgreSQL at ${redactUrl(config.databaseUrl)}`,
       onStatement: options.onStatement,
+      prepare: true,
     });
   }
   const embedded = await startEmbeddedDatabase(config.dataDir);

@@ -39,9 +39,11 @@ export async function readTogether<P extends readonly unknown[] | []>(
   sent = true;
   if (pending.length > 0) {
     try {
+      // The combined text depends only on which reads a page makes, so it is prepared once per connection.
       const row = await tx.one(
         combinedSelect(pending),
         pending.flatMap((read) => read.params),
+        { prepare: true },
       );
       pending.forEach((read, i) => read.resolve(revive(row[`read_${i}`] as Row[], read.timestamps)));
     } catch (error) {

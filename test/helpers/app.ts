@@ -52,7 +52,14 @@ export function makeTestApp(
   const logs: Record<string, unknown>[] = [];
   // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).
   const maxConnections = process.env.TEST_DATABASE_URL ? 10 : 1;
-  const db = createDatabase({ connectionString: url, description: 'test', maxConnections, onStatement: (sql) => statements.push(sql) });
+  // Prepared page reads as in production: on a PostgreSQL server only (docs/decisions/020-prepared-page-reads.md).
+  const db = createDatabase({
+    connectionString: url,
+    description: 'test',
+    maxConnections,
+    prepare: Boolean(process.env.TEST_DATABASE_URL),
+    onStatement: (sql) => statements.push(sql),
+  });
   const sessionStatements: string[] = [];
   const poolQuery = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
   db.pool.query = ((...args: unknown[]) => {
