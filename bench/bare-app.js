@@ -28,13 +28,13 @@ const CATALOG = `
          coalesce(a.label, coalesce(o.account_identity, i.label || ' account')) AS connection_label,
          coalesce((SELECT sum(c.n) FROM counts c WHERE c.integration_id = i.id AND (i.auth = 'api_key_or_oauth2' OR i.auth = c.kind)), 0)::int AS connection_count
     FROM integrations i
-    LEFT JOIN prompt_integration pi ON pi.integration_id = i.id AND pi.prompt_id = $2 AND pi.team_id = $1
+    LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = $2 AND pi.team_id = $1
     LEFT JOIN api_key_connections a ON a.id = pi.api_connection_id
     LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id
    ORDER BY i.category_position, i.position, i.id`;
 
-app.get('/bare/:teamId/:promptId', async (req, res) => {
-  const { rows } = await pool.query(CATALOG, [Number(req.params.teamId), Number(req.params.promptId)]);
+app.get('/bare/:teamId/:assistantId', async (req, res) => {
+  const { rows } = await pool.query(CATALOG, [Number(req.params.teamId), Number(req.params.assistantId)]);
   const groups = [];
   for (const row of rows) {
     if (groups.length === 0 || groups[groups.length - 1].category !== row.category) groups.push({ category: row.category, items: [] });

@@ -24,7 +24,7 @@ export const BENCH_ENCRYPTION_KEY = 'b'.repeat(64);
 export interface BenchTeam {
   units: number;
   teamId: number;
-  promptId: number;
+  assistantId: number;
   connections: number;
   /** An integration the picker opens: one that takes both kinds of connection. */
   pickerIntegrationId: number;
@@ -54,7 +54,7 @@ export async function seedBenchDatabase(url: string, scales: number[]): Promise<
       teams.push({
         units,
         teamId: provisioned.teamId,
-        promptId: seeded.assistants[0]!,
+        assistantId: seeded.assistants[0]!,
         connections: seeded.connections,
         pickerIntegrationId: await integrationId(db, 'github'),
       });

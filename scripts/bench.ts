@@ -130,14 +130,14 @@ async function main(): Promise<void> {
   const team = (instance: Instance, units: number) => teamsOf(instance).find((t) => t.units === units)!;
 
   const pages = {
-    'assistant page': (t: BenchTeam) => `/app/team/${t.teamId}/assistant/${t.promptId}/integrations`,
-    picker: (t: BenchTeam) => `/app/team/${t.teamId}/assistant/${t.promptId}/integrations/add/${t.pickerIntegrationId}`,
+    'assistant page': (t: BenchTeam) => `/app/team/${t.teamId}/assistant/${t.assistantId}/integrations`,
+    picker: (t: BenchTeam) => `/app/team/${t.teamId}/assistant/${t.assistantId}/integrations/add/${t.pickerIntegrationId}`,
     'team page': (t: BenchTeam) => `/app/team/${t.teamId}/integrations`,
     'team JSON API': (t: BenchTeam) => `/api/teams/${t.teamId}/integrations`,
   };
   const targetFor = (instance: Instance, page: keyof typeof pages | 'bare', units: number): Target => {
     const t = team(instance.mode === 'bare' ? instances.find((i) => i.db === instance.db && i.mode === 'default')! : instance, units);
-    if (instance.mode === 'bare') return { port: instance.port, path: `/bare/${t.teamId}/${t.promptId}` };
+    if (instance.mode === 'bare') return { port: instance.port, path: `/bare/${t.teamId}/${t.assistantId}` };
     return { port: instance.port, path: pages[page as keyof typeof pages](t), cookie: instance.cookie };
   };
   for (const instance of instances) await get(targetFor(instance, 'assistant page', 1)); // warm up

@@ -82,8 +82,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', (req, res) => res.redirect(303, req.session.userId ? '/app' : '/login'));
   app.use(authRoutes(db));
   app.use('/app/team/:teamId/assistants', requireUser, assistantRoutes(db));
-  app.use('/app/team/:teamId/assistant/:promptId/integrations', requireUser, assistantIntegrationRoutes(deps));
-  app.use('/app/team/:teamId/assistant/:promptId/mcp', requireUser, assistantAccessRoutes(deps));
+  app.use('/app/team/:teamId/assistant/:assistantId/integrations', requireUser, assistantIntegrationRoutes(deps));
+  app.use('/app/team/:teamId/assistant/:assistantId/mcp', requireUser, assistantAccessRoutes(deps));
   app.use('/app/team/:teamId/integrations/used-by', requireUser, repointRoutes(db));
   app.use('/app/team/:teamId/integrations', requireUser, connectionRoutes(deps));
   app.use('/api/teams/:teamId/integrations', requireUser, connectionApiRoutes(deps));

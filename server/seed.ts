@@ -37,7 +37,7 @@ export async function seedDemo(db: Database, config: Config, print: (msg: string
     });
     if (!createdUser) return 'unchanged';
     await tx.query(
-      `INSERT INTO prompts (team_id, name, description) VALUES
+      `INSERT INTO assistants (team_id, name, description) VALUES
          ($1, 'Sales Assistant', 'Drafts follow-ups and keeps the pipeline tidy.'),
          ($1, 'Support Assistant', 'Answers customer questions from the docs and files issues.')`,
       [teamId],

@@ -15,7 +15,7 @@ import { assistantPageUrl, callsUrl, mcpUrl } from './urls';
 import { callsQuerySchema, tokenFormSchema, toolsFormSchema } from './schemas';
 import { addedToolkits, createToken, loadCalls, revokeAssistantToken, saveToolPermissions } from './service';
 
-// Mounted at /app/team/:teamId/assistant/:promptId/mcp; the sections live on the assistant's integrations page.
+// Mounted at /app/team/:teamId/assistant/:assistantId/mcp; the sections live on the assistant's integrations page.
 // POST /tokens                    create a token (name); the answer shows it once (no redirect: it is never stored)
 // POST /tokens/:tokenId/revoke    revoke a token
 // POST /tools/:integrationId      the tools of one added integration the assistant may use (tools, repeated)
@@ -127,8 +127,8 @@ export function assistantAccessRoutes(deps: ConnectionDeps & { logger: Logger })
 
 /** One transaction as the signed-in user with the URL's team and assistant loaded (404 for other teams'). */
 function inAssistant<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext, assistant: Assistant) => Promise<T>): Promise<T> {
-  const promptId = parse(idParam('assistant id'), req.params.promptId);
-  return withTeam(db, req, async (tx, team) => fn(tx, team, await loadAssistant(tx, team, promptId)));
+  const assistantId = parse(idParam('assistant id'), req.params.assistantId);
+  return withTeam(db, req, async (tx, team) => fn(tx, team, await loadAssistant(tx, team, assistantId)));
 }
 
 export { accessUrl, assistantPageUrl, callsUrl, mcpUrl } from './urls';

@@ -35,17 +35,17 @@ export interface AccessPanel {
  * The assistant page's MCP sections: three reads however many tokens, integrations or calls, asked
  * for together so that the page can send them with its own in one statement (readTogether).
  */
-export async function loadAccessPanel(tx: Tx, team: TeamContext, promptId: number, composioConfigured: boolean): Promise<AccessPanel> {
+export async function loadAccessPanel(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean): Promise<AccessPanel> {
   const [tokens, toolGroups, calls] = await Promise.all([
-    listTokens(tx, team.id, promptId),
-    loadToolGroups(tx, team, promptId, composioConfigured),
-    listCalls(tx, team.id, promptId, RECENT_CALLS, null),
+    listTokens(tx, team.id, assistantId),
+    loadToolGroups(tx, team, assistantId, composioConfigured),
+    listCalls(tx, team.id, assistantId, RECENT_CALLS, null),
   ]);
   return { tokens, toolGroups, calls: calls.slice(0, RECENT_CALLS), moreCalls: calls.length > RECENT_CALLS };
 }
 
-async function loadToolGroups(tx: Tx, team: TeamContext, promptId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
-  const sources = await listToolSources(tx, { teamId: team.id, promptId });
+async function loadToolGroups(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
+  const sources = await listToolSources(tx, { teamId: team.id, assistantId });
   return sources
     .filter((s) => isBuiltinIntegration(s.slug) || s.tools_toolkit)
     .map((s) => ({
@@ -60,9 +60,9 @@ async function loadToolGroups(tx: Tx, team: TeamContext, promptId: number, compo
 }
 
 /** The toolkits of the assistant's added Composio integrations. */
-export async function addedToolkits(tx: Tx, team: TeamContext, promptId: number): Promise<string[]> {
+export async function addedToolkits(tx: Tx, team: TeamContext, assistantId: number): Promise<string[]> {
   requireAdmin(team, 'refresh tool lists');
-  const sources = await listToolSources(tx, { teamId: team.id, promptId });
+  const sources = await listToolSources(tx, { teamId: team.id, assistantId });
   return [...new Set(sources.flatMap((s) => (s.tools_toolkit && !isBuiltinIntegration(s.slug) ? [s.tools_toolkit] : [])))];
 }
 
@@ -72,7 +72,7 @@ export async function createToken(tx: Tx, team: TeamContext, assistant: Assistan
   const { token, hash, prefix } = newAssistantToken();
   let id: number;
   try {
-    ({ id } = await insertToken(tx, { teamId: team.id, promptId: assistant.id, name, hash, prefix }));
+    ({ id } = await insertToken(tx, { teamId: team.id, assistantId: assistant.id, name, hash, prefix }));
   } catch (error) {
     if (pgErrorCode(error) === '23505')
       throw new HttpError(422, `${assistant.name} already has a token named "${name}". Choose another name or revoke that one first.`);
@@ -141,7 +141,7 @@ export async function saveToolPermissions(
   return `${assistant.name} may use ${allowed.length} of ${group.tools.length} ${group.label} tools.`;
 }
 
-export async function loadCalls(tx: Tx, team: TeamContext, promptId: number, beforeId: number | null, pageSize = 50) {
-  const rows = await listCalls(tx, team.id, promptId, pageSize, beforeId);
+export async function loadCalls(tx: Tx, team: TeamContext, assistantId: number, beforeId: number | null, pageSize = 50) {
+  const rows = await listCalls(tx, team.id, assistantId, pageSize, beforeId);
   return { calls: rows.slice(0, pageSize), more: rows.length > pageSize };
 }

@@ -15,8 +15,8 @@ import { integrationJson, loadAssistantPage, loadIntegrationsPage, type Assistan
 /** The filter form swaps only the list (and its count). */
 export const LIST_TARGET = 'integration-list';
 
-export function pageUrl(teamId: number, promptId: number): string {
-  return `/app/team/${teamId}/assistant/${promptId}/integrations`;
+export function pageUrl(teamId: number, assistantId: number): string {
+  return `/app/team/${teamId}/assistant/${assistantId}/integrations`;
 }
 
 /** What the assistant's page and its picker need besides their data. */
@@ -36,7 +36,7 @@ export function setAssistantPageLocals(deps: ConnectionDeps, res: Response): voi
 export async function renderAssistantPage(deps: ConnectionDeps, req: Request, res: Response): Promise<void> {
   setAssistantPageLocals(deps, res);
   const { q } = parse(filterSchema, req.query);
-  const promptId = parse(idParam('assistant id'), req.params.promptId);
+  const assistantId = parse(idParam('assistant id'), req.params.assistantId);
   const json = wantsJson(req);
   // The filter is for people: JSON answers list every integration, whatever the query string.
   const filter = json ? null : parse(assistantFilterSchema, req.query);
@@ -44,8 +44,8 @@ export async function renderAssistantPage(deps: ConnectionDeps, req: Request, re
   const { team, assistant, integrations, access } = await withTeam(deps.db, req, async (tx, team) =>
     // The MCP sections (tokens, tool permissions, calls) are on the full HTML page only.
     json || listOnly
-      ? { team, ...(await loadIntegrationsPage(tx, team, promptId, { withConnections: json })), access: null }
-      : { team, ...(await loadAssistantPage(tx, team, promptId, deps.composio !== null)) },
+      ? { team, ...(await loadIntegrationsPage(tx, team, assistantId, { withConnections: json })), access: null }
+      : { team, ...(await loadAssistantPage(tx, team, assistantId, deps.composio !== null)) },
   );
   if (json) return void res.json({ assistant, integrations: integrations.map(integrationJson) });
   const shown = applyFilter(integrations, assistantFilterable, filter!);

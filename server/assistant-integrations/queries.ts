@@ -117,18 +117,18 @@ export interface AssistantRow {
  * no row at all when the assistant is not one of the team's.
  */
 const fromAssistant = (integrations: string, lateral = '') => `
-  FROM prompts a
+  FROM assistants a
   LEFT JOIN integrations i ON ${integrations}
-  LEFT JOIN prompt_integration pi ON pi.integration_id = i.id AND pi.prompt_id = a.id AND pi.team_id = $1
+  LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1
   ${lateral}
  WHERE a.id = $2 AND a.team_id = $1`;
 const ASSISTANT_COLUMNS = 'a.name AS assistant_name, a.description AS assistant_description';
 
 type WithAssistant<T> = T & { assistant_name: string; assistant_description: string };
 
-function assistantOf(promptId: number, rows: WithAssistant<unknown>[]): AssistantRow | null {
+function assistantOf(assistantId: number, rows: WithAssistant<unknown>[]): AssistantRow | null {
   const first = rows[0];
-  return first ? { id: promptId, name: first.assistant_name, description: first.assistant_description } : null;
+  return first ? { id: assistantId, name: first.assistant_name, description: first.assistant_description } : null;
 }
 
 /**
@@ -136,7 +136,7 @@ function assistantOf(promptId: number, rows: WithAssistant<unknown>[]): Assistan
  * such assistant. The page shows only whether each integration has none, one or several
  * connections it could use, so that is all it reads; JSON clients get the lists.
  */
-export async function listCatalogForAssistant(tx: Tx, teamId: number, promptId: number, options: { withConnections: boolean }) {
+export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantId: number, options: { withConnections: boolean }) {
   const sql = options.withConnections
     ? `WITH usable AS (${USABLE_CONNECTIONS})
        SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count
@@ -145,8 +145,8 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, promptId: 
     : `SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count
          ${fromAssistant('true')}
         ORDER BY i.category_position, i.position, i.id`;
-  const rows = await tx.query<WithAssistant<CatalogRow> & Record<string, unknown>>(sql, [teamId, promptId]);
-  const assistant = assistantOf(promptId, rows);
+  const rows = await tx.query<WithAssistant<CatalogRow> & Record<string, unknown>>(sql, [teamId, assistantId]);
+  const assistant = assistantOf(assistantId, rows);
   return assistant ? { assistant, catalog: rows.filter((row) => row.id !== null) as CatalogRow[] } : null;
 }
 
@@ -172,7 +172,7 @@ export async function findCatalogEntry(
   tx: Tx,
   row: {
     teamId: number;
-    promptId: number;
+    assistantId: number;
     integrationId: number;
     choice: { kind: ConnectionKind; id: number } | null;
     list: ConnectionListing;
@@ -205,9 +205,18 @@ export async function findCatalogEntry(
             (SELECT json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) FROM usable u
               WHERE ${TAKES_KIND} AND u.kind = $4 AND u.id = $5) AS chosen
      ${fromAssistant('i.id = $3')}`,
-    [row.teamId, row.promptId, row.integrationId, row.choice?.kind ?? null, row.choice?.id ?? null, row.list !== 'none', limit, matching],
+    [
+      row.teamId,
+      row.assistantId,
+      row.integrationId,
+      row.choice?.kind ?? null,
+      row.choice?.id ?? null,
+      row.list !== 'none',
+      limit,
+      matching,
+    ],
   );
-  const assistant = assistantOf(row.promptId, rows);
+  const assistant = assistantOf(row.assistantId, rows);
   return assistant ? { assistant, entry: rows[0]!.id === null ? null : (rows[0] as CatalogEntry) } : null;
 }
 
@@ -238,9 +247,9 @@ export function findIntegration(tx: Tx, integrationId: number) {
  * Adds the integration or switches its connection. Returns nothing when the row already had exactly
  * this connection; `inserted` tells an add from a switch. ON CONFLICT keeps concurrent adds to one row.
  */
-export function upsertPromptIntegration(
+export function upsertAssistantIntegration(
   tx: Tx,
-  row: { teamId: number; promptId: number; integrationId: number; apiConnectionId: number | null; oauth2ConnectionId: number | null },
+  row: { teamId: number; assistantId: number; integrationId: number; apiConnectionId: number | null; oauth2ConnectionId: number | null },
 ) {
   // previous_label: the connection the row used before a switch, read in the same statement (the
   // CTE sees the row as it was); the activity says "from X to Y".
@@ -253,58 +262,58 @@ export function upsertPromptIntegration(
                   (SELECT ${OAUTH2_LABEL} FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
                     WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1)
               END AS label
-         FROM prompt_integration pi
-        WHERE pi.team_id = $1 AND pi.prompt_id = $2 AND pi.integration_id = $3
+         FROM assistant_integrations pi
+        WHERE pi.team_id = $1 AND pi.assistant_id = $2 AND pi.integration_id = $3
      )
-     INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+     INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
      VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (prompt_id, integration_id) DO UPDATE
+     ON CONFLICT (assistant_id, integration_id) DO UPDATE
         SET api_connection_id = EXCLUDED.api_connection_id, oauth2_connection_id = EXCLUDED.oauth2_connection_id, updated_at = now()
-      WHERE (prompt_integration.api_connection_id, prompt_integration.oauth2_connection_id)
+      WHERE (assistant_integrations.api_connection_id, assistant_integrations.oauth2_connection_id)
             IS DISTINCT FROM (EXCLUDED.api_connection_id, EXCLUDED.oauth2_connection_id)
      RETURNING (xmax = 0) AS inserted, (SELECT label FROM previous) AS previous_label`,
-    [row.teamId, row.promptId, row.integrationId, row.apiConnectionId, row.oauth2ConnectionId],
+    [row.teamId, row.assistantId, row.integrationId, row.apiConnectionId, row.oauth2ConnectionId],
   );
 }
 
-/** delete_specific_prompt_integration: two walls, the team scope in the SQL and row-level security. */
-export function deleteSpecificPromptIntegration(tx: Tx, promptId: number, integrationId: number) {
+/** delete_specific_assistant_integration: two walls, the team scope in the SQL and row-level security. */
+export function deleteSpecificAssistantIntegration(tx: Tx, assistantId: number, integrationId: number) {
   return tx.maybeOne<{ id: number }>(
-    `DELETE FROM prompt_integration
-      WHERE prompt_id = $1 AND integration_id = $2
-        AND prompt_id IN (SELECT p.id FROM prompts p JOIN team_users tu ON tu.team_id = p.team_id WHERE tu.user_id = current_app_user())
+    `DELETE FROM assistant_integrations
+      WHERE assistant_id = $1 AND integration_id = $2
+        AND assistant_id IN (SELECT p.id FROM assistants p JOIN team_users tu ON tu.team_id = p.team_id WHERE tu.user_id = current_app_user())
       RETURNING id`,
-    [promptId, integrationId],
+    [assistantId, integrationId],
   );
 }
 
 /** The legacy bulk form: everything not in the new set goes, with the same two walls. */
-export function deletePromptIntegrationsNotIn(tx: Tx, promptId: number, keepIntegrationIds: number[]) {
+export function deleteAssistantIntegrationsNotIn(tx: Tx, assistantId: number, keepIntegrationIds: number[]) {
   return tx.query<{ integration_id: number }>(
-    `DELETE FROM prompt_integration
-      WHERE prompt_id = $1 AND NOT (integration_id = ANY ($2::int[]))
-        AND prompt_id IN (SELECT p.id FROM prompts p JOIN team_users tu ON tu.team_id = p.team_id WHERE tu.user_id = current_app_user())
+    `DELETE FROM assistant_integrations
+      WHERE assistant_id = $1 AND NOT (integration_id = ANY ($2::int[]))
+        AND assistant_id IN (SELECT p.id FROM assistants p JOIN team_users tu ON tu.team_id = p.team_id WHERE tu.user_id = current_app_user())
       RETURNING integration_id`,
-    [promptId, keepIntegrationIds],
+    [assistantId, keepIntegrationIds],
   );
 }
 
 /** The legacy bulk form: the new set in one statement, however many items. */
-export function upsertPromptIntegrations(
+export function upsertAssistantIntegrations(
   tx: Tx,
   teamId: number,
-  promptId: number,
+  assistantId: number,
   items: { integrationId: number; apiConnectionId: number | null; oauth2ConnectionId: number | null }[],
 ) {
   return tx.query<{ integration_id: number; inserted: boolean }>(
-    `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+    `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
      SELECT $1, $2, x.integration_id, x.api_connection_id, x.oauth2_connection_id
        FROM unnest($3::int[], $4::int[], $5::int[]) AS x(integration_id, api_connection_id, oauth2_connection_id)
-     ON CONFLICT (prompt_id, integration_id) DO UPDATE
+     ON CONFLICT (assistant_id, integration_id) DO UPDATE
         SET api_connection_id = EXCLUDED.api_connection_id, oauth2_connection_id = EXCLUDED.oauth2_connection_id, updated_at = now()
-      WHERE (prompt_integration.api_connection_id, prompt_integration.oauth2_connection_id)
+      WHERE (assistant_integrations.api_connection_id, assistant_integrations.oauth2_connection_id)
             IS DISTINCT FROM (EXCLUDED.api_connection_id, EXCLUDED.oauth2_connection_id)
      RETURNING integration_id, (xmax = 0) AS inserted`,
-    [teamId, promptId, items.map((i) => i.integrationId), items.map((i) => i.apiConnectionId), items.map((i) => i.oauth2ConnectionId)],
+    [teamId, assistantId, items.map((i) => i.integrationId), items.map((i) => i.apiConnectionId), items.map((i) => i.oauth2ConnectionId)],
   );
 }

@@ -27,7 +27,7 @@ import {
 
 export { LIST_TARGET, pageUrl };
 
-// Mounted at /app/team/:teamId/assistant/:promptId/integrations
+// Mounted at /app/team/:teamId/assistant/:assistantId/integrations
 // GET  /                      the page (JSON with Accept: application/json); ?q=&status=&auth=&category= filter the HTML
 // GET  /add/:integrationId    connection picker: a page, or the dialog fragment for htmx
 // POST /add/:integrationId    add, or switch connection (api_connection_id | oauth2_connection_id)
@@ -66,7 +66,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     await handleForm(req, res, { name: 'picker-form', keep: ['connection'], mainField: 'connection', render }, async () => {
       const choice = choiceFrom(parse(addFormSchema, req.body ?? {}));
       const { team, assistant, outcome } = await changeInTeam(db, req, async (tx, team) => {
-        const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
+        const assistant = await loadAssistantForUpdate(tx, team, assistantIdOf(req));
         return {
           team,
           assistant,
@@ -89,7 +89,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   router.post('/remove/:integrationId', async (req, res) => {
     const integrationId = parse(idParam('integration id'), req.params.integrationId);
     const { team, assistant, result } = await changeInTeam(db, req, async (tx, team) => {
-      const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
+      const assistant = await loadAssistantForUpdate(tx, team, assistantIdOf(req));
       return { team, assistant, result: await removeIntegration(tx, team, assistant, integrationId) };
     });
     const { integration, ...json } = result;
@@ -106,7 +106,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     // Another team's or a missing assistant is a 404 before anything is synced.
     const { team, assistant } = await inTeam(db, req, async (tx, team) => ({
       team,
-      assistant: await loadAssistant(tx, team, promptIdOf(req)),
+      assistant: await loadAssistant(tx, team, assistantIdOf(req)),
     }));
     await runSync(deps, req, res, pageUrl(team.id, assistant.id));
   });
@@ -114,7 +114,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
   router.post('/', async (req, res) => {
     const form = parse(bulkFormSchema, req.body ?? {});
     const { team, assistant, result } = await changeInTeam(db, req, async (tx, team) => {
-      const assistant = await loadAssistantForUpdate(tx, team, promptIdOf(req));
+      const assistant = await loadAssistantForUpdate(tx, team, assistantIdOf(req));
       return {
         team,
         assistant,
@@ -144,7 +144,7 @@ function choiceFrom(form: { api_connection_id?: number; oauth2_connection_id?: n
 }
 
 function inTeam<T>(db: Database, req: Request, fn: Parameters<typeof withTeam<T>>[2]): Promise<T> {
-  promptIdOf(req); // a malformed assistant id is a 400 before any query runs
+  assistantIdOf(req); // a malformed assistant id is a 400 before any query runs
   return withTeam(db, req, fn);
 }
 
@@ -153,13 +153,17 @@ function changeInTeam<T>(db: Database, req: Request, fn: Parameters<typeof withT
   return retryOnceOnConflict(() => inTeam(db, req, fn));
 }
 
-function promptIdOf(req: Request): number {
-  return parse(idParam('assistant id'), req.params.promptId);
+function assistantIdOf(req: Request): number {
+  return parse(idParam('assistant id'), req.params.assistantId);
 }
 
 /** The picker's data: one integration with its first usable connections matching q, 404 if there is no such one. */
 function loadPickerView(db: Database, req: Request, integrationId: number, q: string, preselect: Choice | null = null) {
-  return inTeam(db, req, async (tx, team) => ({ team, q, ...(await loadPicker(tx, team, promptIdOf(req), integrationId, q, preselect)) }));
+  return inTeam(db, req, async (tx, team) => ({
+    team,
+    q,
+    ...(await loadPicker(tx, team, assistantIdOf(req), integrationId, q, preselect)),
+  }));
 }
 
 function renderPicker(

@@ -9,14 +9,14 @@ import type { TeamContext } from '../teams/context';
 import { findAssistant, lockAssistant } from '../assistants/queries';
 import { connectionRefSchema } from './schemas';
 import {
-  deletePromptIntegrationsNotIn,
-  deleteSpecificPromptIntegration,
+  deleteAssistantIntegrationsNotIn,
+  deleteSpecificAssistantIntegration,
   findCatalogEntry,
   findIntegration,
   findUsableConnections,
   listCatalogForAssistant,
-  upsertPromptIntegration,
-  upsertPromptIntegrations,
+  upsertAssistantIntegration,
+  upsertAssistantIntegrations,
   type CatalogRow,
   type LostReason,
   type ConnectionKind,
@@ -116,19 +116,19 @@ export function integrationJson(view: IntegrationView) {
 }
 
 /** The catalog as this assistant sees it: one statement; the connection lists only when asked for. */
-async function loadCatalog(tx: Tx, teamId: number, promptId: number, withConnections: boolean): Promise<IntegrationView[]> {
-  return ((await listCatalogForAssistant(tx, teamId, promptId, { withConnections }))?.catalog ?? []).map(toView);
+async function loadCatalog(tx: Tx, teamId: number, assistantId: number, withConnections: boolean): Promise<IntegrationView[]> {
+  return ((await listCatalogForAssistant(tx, teamId, assistantId, { withConnections }))?.catalog ?? []).map(toView);
 }
 
-export async function loadAssistant(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
-  const assistant = await findAssistant(tx, team.id, promptId);
+export async function loadAssistant(tx: Tx, team: TeamContext, assistantId: number): Promise<Assistant> {
+  const assistant = await findAssistant(tx, team.id, assistantId);
   if (!assistant) throw notFound('That assistant');
   return assistant;
 }
 
 /** The assistant, locked: the first statement of every change to its integrations. */
-export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, promptId: number): Promise<Assistant> {
-  const assistant = await lockAssistant(tx, team.id, promptId);
+export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, assistantId: number): Promise<Assistant> {
+  const assistant = await lockAssistant(tx, team.id, assistantId);
   if (!assistant) throw notFound('That assistant');
   return assistant;
 }
@@ -138,8 +138,8 @@ export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, promptId
  * none/one/several per integration; JSON clients (withConnections) get every integration's usable
  * connections listed.
  */
-export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: number, options: { withConnections: boolean }) {
-  const found = await listCatalogForAssistant(tx, team.id, promptId, options);
+export async function loadIntegrationsPage(tx: Tx, team: TeamContext, assistantId: number, options: { withConnections: boolean }) {
+  const found = await listCatalogForAssistant(tx, team.id, assistantId, options);
   if (!found) throw notFound('That assistant');
   return { assistant: found.assistant, integrations: found.catalog.map(toView) };
 }
@@ -148,10 +148,10 @@ export async function loadIntegrationsPage(tx: Tx, team: TeamContext, promptId: 
  * The HTML page: the assistant with its catalog and its MCP sections (tokens, tool permissions,
  * recent calls), read in one statement however large the team (docs/decisions/017-one-round-trip-per-read.md).
  */
-export async function loadAssistantPage(tx: Tx, team: TeamContext, promptId: number, composioConfigured: boolean) {
+export async function loadAssistantPage(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean) {
   const [page, access] = await readTogether(tx, (batch) => [
-    loadIntegrationsPage(batch, team, promptId, { withConnections: false }),
-    loadAccessPanel(batch, team, promptId, composioConfigured),
+    loadIntegrationsPage(batch, team, assistantId, { withConnections: false }),
+    loadAccessPanel(batch, team, assistantId, composioConfigured),
   ]);
   return { ...page, access };
 }
@@ -167,14 +167,14 @@ export const PICKER_SHOWN = 50;
 export async function loadPicker(
   tx: Tx,
   team: TeamContext,
-  promptId: number,
+  assistantId: number,
   integrationId: number,
   matching: string,
   preselect: Choice | null = null,
 ) {
   const found = await findCatalogEntry(tx, {
     teamId: team.id,
-    promptId,
+    assistantId,
     integrationId,
     choice: preselect,
     list: { first: PICKER_SHOWN, matching },
@@ -234,7 +234,7 @@ export async function addIntegration(
   const entry = (
     await findCatalogEntry(tx, {
       teamId: team.id,
-      promptId: assistant.id,
+      assistantId: assistant.id,
       integrationId,
       choice,
       list: options.withConnections ? 'all' : 'none',
@@ -245,9 +245,9 @@ export async function addIntegration(
   const problem = connectionProblem(integration, choice, entry.chosen);
   if (problem) throw new HttpError(422, problem, 'invalid_connection', { integration: integration.slug });
 
-  const result = await upsertPromptIntegration(tx, {
+  const result = await upsertAssistantIntegration(tx, {
     teamId: team.id,
-    promptId: assistant.id,
+    assistantId: assistant.id,
     integrationId,
     apiConnectionId: choice?.kind === 'api_key' ? choice.id : null,
     oauth2ConnectionId: choice?.kind === 'oauth2' ? choice.id : null,
@@ -289,7 +289,7 @@ export async function removeIntegration(
 ): Promise<{ removed: boolean; message: string; /** its slug */ integration: string }> {
   const integration = await findIntegration(tx, integrationId);
   if (!integration) throw notFound('That integration');
-  const deleted = await deleteSpecificPromptIntegration(tx, assistant.id, integrationId);
+  const deleted = await deleteSpecificAssistantIntegration(tx, assistant.id, integrationId);
   if (!deleted)
     return {
       removed: false,
@@ -364,12 +364,12 @@ export async function replaceIntegrations(
     apiConnectionId: choice?.kind === 'api_key' ? choice.id : null,
     oauth2ConnectionId: choice?.kind === 'oauth2' ? choice.id : null,
   }));
-  const removedRows = await deletePromptIntegrationsNotIn(
+  const removedRows = await deleteAssistantIntegrationsNotIn(
     tx,
     assistant.id,
     items.map((i) => i.integrationId),
   );
-  const upserted = items.length ? await upsertPromptIntegrations(tx, team.id, assistant.id, items) : [];
+  const upserted = items.length ? await upsertAssistantIntegrations(tx, team.id, assistant.id, items) : [];
 
   const label = (id: number) => byId.get(id)!.label;
   const result = {

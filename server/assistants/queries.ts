@@ -10,42 +10,42 @@ export interface Assistant {
 export function listAssistants(tx: Tx, teamId: number) {
   return tx.query<Assistant & Record<string, unknown>>(
     `SELECT p.id, p.name, p.description, count(pi.id)::int AS integration_count
-       FROM prompts p LEFT JOIN prompt_integration pi ON pi.prompt_id = p.id
+       FROM assistants p LEFT JOIN assistant_integrations pi ON pi.assistant_id = p.id
       WHERE p.team_id = $1 GROUP BY p.id ORDER BY lower(p.name), p.id`,
     [teamId],
   );
 }
 
-export function findAssistant(tx: Tx, teamId: number, promptId: number) {
+export function findAssistant(tx: Tx, teamId: number, assistantId: number) {
   return tx.maybeOne<{ id: number; name: string; description: string }>(
-    'SELECT id, name, description FROM prompts WHERE id = $1 AND team_id = $2',
-    [promptId, teamId],
+    'SELECT id, name, description FROM assistants WHERE id = $1 AND team_id = $2',
+    [assistantId, teamId],
   );
 }
 
 export function insertAssistant(tx: Tx, teamId: number, name: string, description: string) {
-  return tx.one<{ id: number }>('INSERT INTO prompts (team_id, name, description) VALUES ($1, $2, $3) RETURNING id', [
+  return tx.one<{ id: number }>('INSERT INTO assistants (team_id, name, description) VALUES ($1, $2, $3) RETURNING id', [
     teamId,
     name,
     description,
   ]);
 }
 
-export function updateAssistant(tx: Tx, teamId: number, promptId: number, name: string, description: string) {
+export function updateAssistant(tx: Tx, teamId: number, assistantId: number, name: string, description: string) {
   return tx.maybeOne<{ id: number }>(
-    'UPDATE prompts SET name = $3, description = $4, updated_at = now() WHERE id = $1 AND team_id = $2 RETURNING id',
-    [promptId, teamId, name, description],
+    'UPDATE assistants SET name = $3, description = $4, updated_at = now() WHERE id = $1 AND team_id = $2 RETURNING id',
+    [assistantId, teamId, name, description],
   );
 }
 
 /** Two walls: the team scope is in the SQL, and row-level security applies as well. */
-export function deleteAssistant(tx: Tx, teamId: number, promptId: number) {
+export function deleteAssistant(tx: Tx, teamId: number, assistantId: number) {
   return tx.maybeOne<{ name: string }>(
-    `DELETE FROM prompts
+    `DELETE FROM assistants
       WHERE id = $1 AND team_id = $2
         AND team_id IN (SELECT team_id FROM team_users WHERE user_id = current_app_user())
       RETURNING name`,
-    [promptId, teamId],
+    [assistantId, teamId],
   );
 }
 
@@ -54,9 +54,9 @@ export function deleteAssistant(tx: Tx, teamId: number, promptId: number) {
  * integrations takes this lock first, so concurrent writers queue here instead of deadlocking on
  * the rows below it.
  */
-export function lockAssistant(tx: Tx, teamId: number, promptId: number) {
+export function lockAssistant(tx: Tx, teamId: number, assistantId: number) {
   return tx.maybeOne<{ id: number; name: string; description: string }>(
-    'SELECT id, name, description FROM prompts WHERE id = $1 AND team_id = $2 FOR UPDATE',
-    [promptId, teamId],
+    'SELECT id, name, description FROM assistants WHERE id = $1 AND team_id = $2 FOR UPDATE',
+    [assistantId, teamId],
   );
 }

@@ -15,10 +15,10 @@ import { assistantFormSchema } from './schemas';
 
 // GET  /app/team/:teamId/assistants                       list and create form
 // POST /app/team/:teamId/assistants                       create
-// GET  /app/team/:teamId/assistants/:promptId/edit        rename form
-// POST /app/team/:teamId/assistants/:promptId/edit        rename
-// GET  /app/team/:teamId/assistants/:promptId/delete      confirmation
-// POST /app/team/:teamId/assistants/:promptId/delete      delete
+// GET  /app/team/:teamId/assistants/:assistantId/edit        rename form
+// POST /app/team/:teamId/assistants/:assistantId/edit        rename
+// GET  /app/team/:teamId/assistants/:assistantId/delete      confirmation
+// POST /app/team/:teamId/assistants/:assistantId/delete      delete
 
 const base = (teamId: number) => `/app/team/${teamId}/assistants`;
 
@@ -47,12 +47,12 @@ export function assistantRoutes(db: Database): Router {
     );
   });
 
-  router.get('/:promptId/edit', async (req, res) => {
+  router.get('/:assistantId/edit', async (req, res) => {
     await showRenameForm(db, req, res);
   });
 
-  router.post('/:promptId/edit', async (req, res) => {
-    const promptId = parse(idParam('assistant id'), req.params.promptId);
+  router.post('/:assistantId/edit', async (req, res) => {
+    const assistantId = parse(idParam('assistant id'), req.params.assistantId);
     await handleForm(
       req,
       res,
@@ -60,8 +60,8 @@ export function assistantRoutes(db: Database): Router {
       async () => {
         const form = parse(assistantFormSchema, req.body);
         const team = await changeInTeam(db, req, async (tx, team) => {
-          const before = await lockAssistant(tx, team.id, promptId);
-          if (!before || !(await updateAssistant(tx, team.id, promptId, form.name, form.description))) throw notFound('That assistant');
+          const before = await lockAssistant(tx, team.id, assistantId);
+          if (!before || !(await updateAssistant(tx, team.id, assistantId, form.name, form.description))) throw notFound('That assistant');
           await recordAudit(tx, { teamId: team.id, action: 'assistant.renamed', target: form.name, details: { from: before.name } });
           return team;
         });
@@ -70,15 +70,15 @@ export function assistantRoutes(db: Database): Router {
     );
   });
 
-  router.get('/:promptId/delete', async (req, res) => {
+  router.get('/:assistantId/delete', async (req, res) => {
     const { team, assistant } = await loadAssistant(db, req);
     res.render('assistants/delete', { title: `Delete ${assistant.name}`, team, assistant });
   });
 
-  router.post('/:promptId/delete', async (req, res) => {
-    const promptId = parse(idParam('assistant id'), req.params.promptId);
+  router.post('/:assistantId/delete', async (req, res) => {
+    const assistantId = parse(idParam('assistant id'), req.params.assistantId);
     const { team, name } = await changeInTeam(db, req, async (tx, team) => {
-      const deleted = await deleteAssistant(tx, team.id, promptId);
+      const deleted = await deleteAssistant(tx, team.id, assistantId);
       if (!deleted) throw notFound('That assistant');
       await recordAudit(tx, { teamId: team.id, action: 'assistant.deleted', target: deleted.name });
       return { team, name: deleted.name };
@@ -91,7 +91,7 @@ export function assistantRoutes(db: Database): Router {
 
 async function showList(db: Database, req: Request, res: Response): Promise<void> {
   const { team, assistants } = await withTeam(db, req, async (tx, team) => {
-    const attention = new Map((await listAssistantsNeedingAttention(tx, team.id)).map((r) => [r.prompt_id, r.needs_attention]));
+    const attention = new Map((await listAssistantsNeedingAttention(tx, team.id)).map((r) => [r.assistant_id, r.needs_attention]));
     const assistants = (await listAssistants(tx, team.id)).map((a) => ({ ...a, needs_attention: attention.get(a.id) ?? 0 }));
     return { team, assistants };
   });
@@ -108,9 +108,9 @@ async function loadAssistant(
   db: Database,
   req: Request,
 ): Promise<{ team: TeamContext; assistant: { id: number; name: string; description: string } }> {
-  const promptId = parse(idParam('assistant id'), req.params.promptId);
+  const assistantId = parse(idParam('assistant id'), req.params.assistantId);
   return withTeam(db, req, async (tx, team) => {
-    const assistant = await findAssistant(tx, team.id, promptId);
+    const assistant = await findAssistant(tx, team.id, assistantId);
     if (!assistant) throw notFound('That assistant');
     return { team, assistant };
   });

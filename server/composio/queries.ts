@@ -147,9 +147,9 @@ export function listAssistantsLosingAccounts(tx: Tx, teamId: number, listedAccou
   }>(
     `SELECT p.id AS assistant_id, p.name AS assistant_name, i.label AS integration_label, o.account_identity,
             count(*) OVER ()::int AS total
-       FROM prompt_integration pi
+       FROM assistant_integrations pi
        JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
-       JOIN prompts p ON p.id = pi.prompt_id AND p.team_id = pi.team_id
+       JOIN assistants p ON p.id = pi.assistant_id AND p.team_id = pi.team_id
        JOIN integrations i ON i.id = pi.integration_id
       WHERE pi.team_id = $1 AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
         AND NOT (o.composio_account_id = ANY ($2::text[]))

@@ -17,14 +17,14 @@ export function insertConnectState(
     sessionHash: string;
     integrationId: number;
     accountId: string;
-    promptId: number | null;
+    assistantId: number | null;
     ttlSeconds: number;
   },
 ) {
   return tx.query(
-    `INSERT INTO connect_states (state_hash, team_id, user_id, session_hash, integration_id, composio_account_id, prompt_id, expires_at)
+    `INSERT INTO connect_states (state_hash, team_id, user_id, session_hash, integration_id, composio_account_id, assistant_id, expires_at)
      VALUES ($1, $2, current_app_user(), $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-    [state.stateHash, state.teamId, state.sessionHash, state.integrationId, state.accountId, state.promptId, state.ttlSeconds],
+    [state.stateHash, state.teamId, state.sessionHash, state.integrationId, state.accountId, state.assistantId, state.ttlSeconds],
   );
 }
 
@@ -44,13 +44,13 @@ export function consumeConnectState(tx: Tx, stateHash: string, teamId: number, s
     label: string;
     composio_toolkits: string[];
     composio_account_id: string;
-    prompt_id: number | null;
+    assistant_id: number | null;
   }>(
     `UPDATE connect_states s SET used_at = now()
        FROM integrations i
       WHERE i.id = s.integration_id AND s.state_hash = $1 AND s.team_id = $2 AND s.user_id = current_app_user()
         AND s.session_hash = $3 AND s.used_at IS NULL AND s.expires_at > now()
-      RETURNING s.integration_id, i.slug, i.label, i.composio_toolkits, s.composio_account_id, s.prompt_id`,
+      RETURNING s.integration_id, i.slug, i.label, i.composio_toolkits, s.composio_account_id, s.assistant_id`,
     [stateHash, teamId, sessionHash],
   );
 }

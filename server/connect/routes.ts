@@ -11,7 +11,7 @@ import { callbackQuerySchema, startConnectSchema } from './schemas';
 import { finishConnect, startConnect, type ConnectDeps } from './service';
 
 // Mounted at /app/team/:teamId/connect (admins; a Connect Link round trip through Composio)
-// POST /:provider   start Connect or Reconnect (prompt_id: come back to that assistant): a page that sends the browser to Composio
+// POST /:provider   start Connect or Reconnect (prompt_id, a legacy field name: come back to that assistant): a page that sends the browser to Composio
 // GET  /callback    where Composio sends the person back (?state=...): 303 to the page with a flash
 
 export function connectRoutes(deps: ConnectDeps): Router {
@@ -19,16 +19,16 @@ export function connectRoutes(deps: ConnectDeps): Router {
 
   router.post('/:provider', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const { prompt_id: promptId } = parse(startConnectSchema, req.body ?? {});
+    const { prompt_id: assistantId } = parse(startConnectSchema, req.body ?? {});
     const teamId = teamIdOf(req);
-    const backTo = promptId ? assistantPageUrl(teamId, promptId) : teamPageUrl(teamId);
+    const backTo = assistantId ? assistantPageUrl(teamId, assistantId) : teamPageUrl(teamId);
     await withFailureAsFlash(req, res, backTo, async () => {
       const { redirectUrl, label } = await startConnect(deps, {
         userId: req.session.userId!,
         teamId,
         slug,
         sessionId: req.sessionID,
-        promptId: promptId ?? null,
+        assistantId: assistantId ?? null,
         callbackUrl: `${req.protocol}://${req.get('host')}/app/team/${teamId}/connect/callback`,
       });
       if (wantsJson(req)) return void res.json({ success: true, redirectUrl });
@@ -43,11 +43,13 @@ export function connectRoutes(deps: ConnectDeps): Router {
     await withFailureAsFlash(req, res, teamPageUrl(teamId), async () => {
       const outcome = await finishConnect(deps, { userId: req.session.userId!, teamId, state, sessionId: req.sessionID });
       const row = `provider-${outcome.slug}`;
-      if (outcome.promptId === null)
+      if (outcome.assistantId === null)
         return redirectWithFlash(req, res, `${teamPageUrl(teamId)}#${row}`, outcome.kind, outcome.message, row);
       // Back to the assistant's picker for this integration, the new account chosen.
-      const picker = `${assistantPageUrl(teamId, outcome.promptId)}/add/${outcome.integrationId}`;
-      const to = outcome.connectionId ? `${picker}?connection=oauth2:${outcome.connectionId}` : assistantPageUrl(teamId, outcome.promptId);
+      const picker = `${assistantPageUrl(teamId, outcome.assistantId)}/add/${outcome.integrationId}`;
+      const to = outcome.connectionId
+        ? `${picker}?connection=oauth2:${outcome.connectionId}`
+        : assistantPageUrl(teamId, outcome.assistantId);
       await redirectWithFlash(req, res, to, outcome.kind, outcome.message);
     });
   });

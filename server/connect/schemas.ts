@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { idParam } from '../http/ids';
 
-/** POST /app/team/:teamId/connect/:provider: from an assistant's picker, prompt_id says where to come back. */
+/**
+ * POST /app/team/:teamId/connect/:provider: from an assistant's picker, prompt_id says where to come back.
+ * The field keeps the assistant's first name because the picker and legacy clients post it (docs/glossary.md).
+ */
 export const startConnectSchema = z.object({
   prompt_id: z.preprocess((value) => (value === '' ? undefined : value), idParam('prompt_id').optional()),
 });

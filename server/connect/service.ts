@@ -24,7 +24,7 @@ export interface ConnectStart {
   slug: string;
   sessionId: string;
   /** Set when started from an assistant's picker: the callback returns there. */
-  promptId: number | null;
+  assistantId: number | null;
   /** Our callback URL without the state, e.g. https://switchboard.example/app/team/3/connect/callback */
   callbackUrl: string;
 }
@@ -43,7 +43,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
     requireAdmin(team, 'connect accounts');
     const provider = await findOAuthProvider(tx, start.slug);
     if (!provider) throw notFound('That integration');
-    if (start.promptId !== null && !(await findAssistant(tx, team.id, start.promptId))) throw notFound('That assistant');
+    if (start.assistantId !== null && !(await findAssistant(tx, team.id, start.assistantId))) throw notFound('That assistant');
     return { team, provider };
   });
   if (!deps.composio) throw notConfigured();
@@ -71,7 +71,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
       sessionHash: sha256(start.sessionId),
       integrationId: provider.id,
       accountId: link.accountId,
-      promptId: start.promptId,
+      assistantId: start.assistantId,
       ttlSeconds: STATE_TTL_SECONDS,
     });
   });
@@ -98,7 +98,7 @@ export interface ConnectOutcome {
   integrationId: number;
   /** The provider's slug: the team page's row (#provider-<slug>) the answer lands on. */
   slug: string;
-  promptId: number | null;
+  assistantId: number | null;
 }
 
 /**
@@ -126,7 +126,7 @@ export async function finishConnect(
   if (!deps.composio) throw notConfigured();
 
   const account = await deps.composio.getAccount(link.composio_account_id);
-  const base = { integrationId: link.integration_id, slug: link.slug, promptId: link.prompt_id, connectionId: null };
+  const base = { integrationId: link.integration_id, slug: link.slug, assistantId: link.assistant_id, connectionId: null };
   if (account.userId !== null && account.userId !== team.composioUserId) {
     return {
       ...base,

@@ -39,10 +39,10 @@ export interface ProviderRow {
 export function listProviders(tx: Tx, teamId: number) {
   return tx.query<ProviderRow & Record<string, unknown>>(
     `WITH used AS (
-       -- One row per assistant and integration (UNIQUE (prompt_id, integration_id)): this counts assistants.
+       -- One row per assistant and integration (UNIQUE (assistant_id, integration_id)): this counts assistants.
        SELECT pi.integration_id, count(*) AS used_by,
               CASE WHEN min(pi.oauth2_connection_id) = max(pi.oauth2_connection_id) THEN min(pi.oauth2_connection_id) END AS used_account_id
-         FROM prompt_integration pi
+         FROM assistant_integrations pi
         WHERE pi.team_id = $1 AND pi.oauth2_connection_id IS NOT NULL
         GROUP BY pi.integration_id
      )
@@ -81,7 +81,7 @@ export function listProviders(tx: Tx, teamId: number) {
 export function listAssistantsUsingProvider(tx: Tx, teamId: number, integrationId: number) {
   return tx.query<{ name: string }>(
     `SELECT p.name
-       FROM prompt_integration pi JOIN prompts p ON p.id = pi.prompt_id AND p.team_id = pi.team_id
+       FROM assistant_integrations pi JOIN assistants p ON p.id = pi.assistant_id AND p.team_id = pi.team_id
       WHERE pi.team_id = $1 AND pi.integration_id = $2 AND pi.oauth2_connection_id IS NOT NULL
       ORDER BY p.name, p.id`,
     [teamId, integrationId],
@@ -119,7 +119,7 @@ export interface ApiKeyRow {
 export const API_KEYS_SHOWN = 10;
 
 const API_KEY_COLUMNS = `a.id, a.integration_id, a.label, a.secret_hint, a.created_at, u.email AS created_by_email,
-  (SELECT count(*)::int FROM prompt_integration pi WHERE pi.api_connection_id = a.id) AS used_by`;
+  (SELECT count(*)::int FROM assistant_integrations pi WHERE pi.api_connection_id = a.id) AS used_by`;
 
 /**
  * Each integration that takes API keys, with its first keys in label order and how many it has:
@@ -183,7 +183,7 @@ export function insertApiKey(tx: Tx, key: { teamId: number; integrationId: numbe
 export function findApiKey(tx: Tx, teamId: number, keyId: number) {
   return tx.maybeOne<{ id: number; label: string; integration_label: string; integration_slug: string; used_by: number }>(
     `SELECT a.id, a.label, i.label AS integration_label, i.slug AS integration_slug,
-            (SELECT count(*)::int FROM prompt_integration pi WHERE pi.api_connection_id = a.id) AS used_by
+            (SELECT count(*)::int FROM assistant_integrations pi WHERE pi.api_connection_id = a.id) AS used_by
        FROM api_key_connections a JOIN integrations i ON i.id = a.integration_id
       WHERE a.id = $1 AND a.team_id = $2`,
     [keyId, teamId],

@@ -3,7 +3,7 @@ import type { Tx } from '../db';
 /** The team and assistant an MCP request acts for. */
 export interface AssistantScope {
   teamId: number;
-  promptId: number;
+  assistantId: number;
 }
 
 /**
@@ -12,22 +12,22 @@ export interface AssistantScope {
  */
 export function actForAssistant(tx: Tx, scope: AssistantScope | null) {
   return tx.query(
-    `SELECT set_config('role', 'switchboard_mcp', true), set_config('app.mcp_team_id', $1, true), set_config('app.mcp_prompt_id', $2, true)`,
-    [scope ? String(scope.teamId) : '', scope ? String(scope.promptId) : ''],
+    `SELECT set_config('role', 'switchboard_mcp', true), set_config('app.mcp_team_id', $1, true), set_config('app.mcp_assistant_id', $2, true)`,
+    [scope ? String(scope.teamId) : '', scope ? String(scope.assistantId) : ''],
   );
 }
 
 export interface TokenMatch {
   token_id: number;
   team_id: number;
-  prompt_id: number;
+  assistant_id: number;
   token_name: string;
   calls_in_window: number;
 }
 
-/** The token with this hash, if it is live; counts `calls` against its rate window when it is `promptId`'s. */
-export function authenticateToken(tx: Tx, tokenHash: string, promptId: number, calls: number) {
-  return tx.maybeOne<TokenMatch & Record<string, unknown>>('SELECT * FROM mcp_authenticate($1, $2, $3)', [tokenHash, promptId, calls]);
+/** The token with this hash, if it is live; counts `calls` against its rate window when it is `assistantId`'s. */
+export function authenticateToken(tx: Tx, tokenHash: string, assistantId: number, calls: number) {
+  return tx.maybeOne<TokenMatch & Record<string, unknown>>('SELECT * FROM mcp_authenticate($1, $2, $3)', [tokenHash, assistantId, calls]);
 }
 
 /**
@@ -74,14 +74,14 @@ export function listToolSources(tx: Tx, scope: AssistantScope) {
             coalesce((SELECT json_agg(json_build_object('slug', ct.slug, 'name', ct.name, 'description', ct.description, 'inputSchema', ct.input_schema)
                                       ORDER BY ct.position)
                         FROM composio_tools ct WHERE ct.toolkit = i.tools_toolkit), '[]') AS tools
-       FROM prompt_integration pi
+       FROM assistant_integrations pi
        JOIN integrations i ON i.id = pi.integration_id
        LEFT JOIN api_key_connections a ON a.id = pi.api_connection_id AND a.team_id = pi.team_id
        LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
        LEFT JOIN composio_toolkit_fetches f ON f.toolkit = i.tools_toolkit
-      WHERE pi.team_id = $1 AND pi.prompt_id = $2
+      WHERE pi.team_id = $1 AND pi.assistant_id = $2
       ORDER BY i.category_position, i.position, i.id`,
-    [scope.teamId, scope.promptId],
+    [scope.teamId, scope.assistantId],
     { timestamps: ['fetched_at'] },
   );
 }
@@ -117,13 +117,13 @@ export function findToolBinding(tx: Tx, scope: AssistantScope, toolName: string,
        FROM integrations i
        JOIN teams t ON t.id = $1
        LEFT JOIN composio_tools ct ON ct.toolkit = i.tools_toolkit AND ct.slug = $3
-       LEFT JOIN prompt_integration pi ON pi.integration_id = i.id AND pi.team_id = $1 AND pi.prompt_id = $2
+       LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.team_id = $1 AND pi.assistant_id = $2
        LEFT JOIN api_key_connections a ON a.id = pi.api_connection_id AND a.team_id = $1
        LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = $1
       WHERE ct.slug IS NOT NULL OR i.slug = $4
       ORDER BY pi.id IS NULL, i.id
       LIMIT 1`,
-    [scope.teamId, scope.promptId, toolName, builtinSlug],
+    [scope.teamId, scope.assistantId, toolName, builtinSlug],
   );
 }
 
@@ -180,11 +180,11 @@ export interface ToolCallRecord {
 /** One row per tools/call; never its arguments. */
 export function recordToolCall(tx: Tx, scope: AssistantScope, call: ToolCallRecord) {
   return tx.query(
-    `INSERT INTO mcp_tool_calls (team_id, prompt_id, token_id, token_name, tool, outcome, reason, duration_ms)
+    `INSERT INTO mcp_tool_calls (team_id, assistant_id, token_id, token_name, tool, outcome, reason, duration_ms)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       scope.teamId,
-      scope.promptId,
+      scope.assistantId,
       call.tokenId,
       call.tokenName,
       call.tool.slice(0, 200),

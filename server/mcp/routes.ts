@@ -60,18 +60,18 @@ async function authenticate(deps: McpRouteDeps, req: Request, res: Response): Pr
     jsonRpcError(res, 401, -32001, UNAUTHORIZED);
     return null;
   }
-  const promptId = assistantIdOf(String(req.params.assistantId ?? ''));
+  const assistantId = assistantIdOf(String(req.params.assistantId ?? ''));
   const calls = toolCallsIn(req.method === 'POST' ? req.body : undefined);
   const match = await deps.db.withOwner(async (tx) => {
     await actForAssistant(tx, null);
-    return authenticateToken(tx, hashToken(token), promptId, calls);
+    return authenticateToken(tx, hashToken(token), assistantId, calls);
   });
   if (!match) {
     res.setHeader('WWW-Authenticate', 'Bearer realm="Switchboard", error="invalid_token"');
     jsonRpcError(res, 401, -32001, UNAUTHORIZED);
     return null;
   }
-  if (match.prompt_id !== promptId) {
+  if (match.assistant_id !== assistantId) {
     jsonRpcError(res, 404, -32001, 'Not found.');
     return null;
   }
@@ -80,7 +80,7 @@ async function authenticate(deps: McpRouteDeps, req: Request, res: Response): Pr
     jsonRpcError(res, 429, -32000, `Too many tool calls: this token may make ${deps.rateLimitPerMinute} a minute. Try again in a minute.`);
     return null;
   }
-  return { teamId: match.team_id, promptId: match.prompt_id, tokenId: match.token_id, tokenName: match.token_name };
+  return { teamId: match.team_id, assistantId: match.assistant_id, tokenId: match.token_id, tokenName: match.token_name };
 }
 
 /** A positive 32-bit id, else 0 (no assistant has it, so a valid token gets the same 404). */

@@ -112,7 +112,7 @@ export async function callAssistantTool(
   try {
     outcome = await runTool(deps, caller, name, args);
   } catch (error) {
-    deps.logger.error({ err: error, tool: name, assistantId: caller.promptId }, 'MCP tool call failed');
+    deps.logger.error({ err: error, tool: name, assistantId: caller.assistantId }, 'MCP tool call failed');
     outcome = {
       ok: false,
       text: 'Switchboard could not run this tool because of an internal error; it has been logged. Try again later.',

@@ -40,7 +40,7 @@ export function findSourceConnection(tx: Tx, teamId: number, kind: ConnectionKin
      )
      SELECT s.kind, s.id, s.label, s.integration_id, i.label AS integration_label, i.slug AS integration_slug,
             coalesce((SELECT json_agg(json_build_object('id', p.id, 'name', p.name) ORDER BY lower(p.name), p.id)
-                        FROM prompt_integration pi JOIN prompts p ON p.id = pi.prompt_id AND p.team_id = pi.team_id
+                        FROM assistant_integrations pi JOIN assistants p ON p.id = pi.assistant_id AND p.team_id = pi.team_id
                        WHERE pi.team_id = $1 AND pi.integration_id = s.integration_id
                          AND CASE WHEN s.kind = 'api_key' THEN pi.api_connection_id = s.id ELSE pi.oauth2_connection_id = s.id END), '[]') AS assistants,
             coalesce((SELECT json_agg(json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) ORDER BY u.kind, lower(u.label), u.id)
@@ -73,8 +73,8 @@ const USES_SOURCE = `pi.team_id = $1 AND pi.integration_id = $2
 /** Locks the assistants that use the source, in id order as every assistant write path locks them. */
 export function lockAssistantsUsing(tx: Tx, teamId: number, integrationId: number, kind: ConnectionKind, id: number) {
   return tx.query<{ id: number }>(
-    `SELECT p.id FROM prompts p
-      WHERE p.team_id = $1 AND p.id IN (SELECT pi.prompt_id FROM prompt_integration pi WHERE ${USES_SOURCE})
+    `SELECT p.id FROM assistants p
+      WHERE p.team_id = $1 AND p.id IN (SELECT pi.assistant_id FROM assistant_integrations pi WHERE ${USES_SOURCE})
       ORDER BY p.id FOR UPDATE OF p`,
     [teamId, integrationId, kind, id],
   );
@@ -84,18 +84,18 @@ export function lockAssistantsUsing(tx: Tx, teamId: number, integrationId: numbe
  * Every row of the team that uses the source now uses the target: one statement however many.
  * Two walls: the team scope in the SQL and row-level security.
  */
-export function repointPromptIntegrations(
+export function repointAssistantIntegrations(
   tx: Tx,
   row: { teamId: number; integrationId: number; from: { kind: ConnectionKind; id: number }; to: { kind: ConnectionKind; id: number } },
 ) {
-  return tx.query<{ prompt_id: number }>(
-    `UPDATE prompt_integration pi
+  return tx.query<{ assistant_id: number }>(
+    `UPDATE assistant_integrations pi
         SET api_connection_id = CASE WHEN $5 = 'api_key' THEN $6::int END,
             oauth2_connection_id = CASE WHEN $5 = 'oauth2' THEN $6::int END,
             updated_at = now()
       WHERE ${USES_SOURCE}
         AND pi.team_id IN (SELECT team_id FROM team_users WHERE user_id = current_app_user())
-      RETURNING pi.prompt_id`,
+      RETURNING pi.assistant_id`,
     [row.teamId, row.integrationId, row.from.kind, row.from.id, row.to.kind, row.to.id],
   );
 }

@@ -3,7 +3,13 @@ import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import type { ConnectionKind } from '../assistant-integrations/queries';
 import { requireAdmin, type TeamContext } from '../teams/context';
-import { findSourceConnection, lockAssistantsUsing, lockUsableTarget, repointPromptIntegrations, type SourceConnection } from './queries';
+import {
+  findSourceConnection,
+  lockAssistantsUsing,
+  lockUsableTarget,
+  repointAssistantIntegrations,
+  type SourceConnection,
+} from './queries';
 
 export interface ConnectionRef {
   kind: ConnectionKind;
@@ -47,7 +53,7 @@ export async function moveAll(
     );
   }
   await lockAssistantsUsing(tx, team.id, from.integration_id, from.kind, from.id);
-  const rows = await repointPromptIntegrations(tx, { teamId: team.id, integrationId: from.integration_id, from, to: target });
+  const rows = await repointAssistantIntegrations(tx, { teamId: team.id, integrationId: from.integration_id, from, to: target });
   if (rows.length === 0) return { moved: 0, message: `No assistant uses ${from.label}; nothing was moved.` };
   await recordAudit(tx, {
     teamId: team.id,

@@ -91,11 +91,11 @@ describe('a background sync that would take connections away', () => {
     const deps = { db: t.db, composio: gateway(), logger };
     await syncTeamInBackground(deps, teamId);
     const assistant = await t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("INSERT INTO prompts (team_id, name) VALUES ($1, 'Mailer') RETURNING id", [teamId]),
+      tx.one<{ id: number }>("INSERT INTO assistants (team_id, name) VALUES ($1, 'Mailer') RETURNING id", [teamId]),
     );
     await t.db.withOwner((tx) =>
       tx.query(
-        'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) SELECT team_id, $2, integration_id, id FROM oauth2_connections WHERE team_id = $1',
+        'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) SELECT team_id, $2, integration_id, id FROM oauth2_connections WHERE team_id = $1',
         [teamId, assistant.id],
       ),
     );

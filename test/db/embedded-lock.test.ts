@@ -150,7 +150,7 @@ describe('two app processes starting together on one embedded data directory', (
       onClose: () => reopened.stop(),
     });
     try {
-      const { n } = await db.withOwner((tx) => tx.one<{ n: number }>("SELECT count(*)::int AS n FROM prompts WHERE name LIKE 'Kept %'"));
+      const { n } = await db.withOwner((tx) => tx.one<{ n: number }>("SELECT count(*)::int AS n FROM assistants WHERE name LIKE 'Kept %'"));
       expect(n).toBe(20);
     } finally {
       await db.close();

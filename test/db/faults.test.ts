@@ -244,7 +244,7 @@ describe('connections dying under parallel load', () => {
       for (const created of outcomes.filter((o) => o.op === 'create assistant')) {
         const team = workers[created.worker]!.user.teamId;
         const { rows, audits } = await tx.one<{ rows: number; audits: number }>(
-          `SELECT (SELECT count(*)::int FROM prompts WHERE team_id = $1 AND name = $2) AS rows,
+          `SELECT (SELECT count(*)::int FROM assistants WHERE team_id = $1 AND name = $2) AS rows,
                   (SELECT count(*)::int FROM audit_events WHERE team_id = $1 AND action = 'assistant.created' AND target = $2) AS audits`,
           [team, created.name],
         );
@@ -255,7 +255,7 @@ describe('connections dying under parallel load', () => {
       for (const worker of workers) {
         for (const integration of toggled) {
           const state = await tx.one<{ present: number; added: number; removed: number }>(
-            `SELECT (SELECT count(*)::int FROM prompt_integration WHERE prompt_id = $1 AND integration_id = $2) AS present,
+            `SELECT (SELECT count(*)::int FROM assistant_integrations WHERE assistant_id = $1 AND integration_id = $2) AS present,
                     (SELECT count(*)::int FROM audit_events WHERE action = 'assistant.integration_added' AND (details->>'assistantId')::int = $1
                         AND details->>'integration' = (SELECT slug FROM integrations WHERE id = $2)) AS added,
                     (SELECT count(*)::int FROM audit_events WHERE action = 'assistant.integration_removed' AND (details->>'assistantId')::int = $1

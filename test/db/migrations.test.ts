@@ -17,7 +17,9 @@ function migrateCli(env: Record<string, string>) {
 
 const EXPECTED_TABLES = [
   'api_key_connections',
+  'assistant_integrations',
   'assistant_tokens',
+  'assistants',
   'audit_events',
   'composio_toolkit_fetches',
   'composio_tools',
@@ -27,8 +29,6 @@ const EXPECTED_TABLES = [
   'login_throttle',
   'mcp_tool_calls',
   'oauth2_connections',
-  'prompt_integration',
-  'prompts',
   'session',
   'team_users',
   'teams',
@@ -67,7 +67,7 @@ describe('migrations', () => {
         const client = new pg.Client({ connectionString: url.toString() });
         await client.connect();
         const tables = await client.query<{ tablename: string; rowsecurity: boolean }>(
-          "SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY tablename",
+          `SELECT tablename, rowsecurity FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'pgmigrations' ORDER BY tablename COLLATE "C"`,
         );
         const catalog = await client.query<{ slug: string }>('SELECT slug FROM integrations');
         await client.end();
@@ -75,13 +75,13 @@ describe('migrations', () => {
         const withRls = tables.rows.filter((r) => r.rowsecurity).map((r) => r.tablename);
         expect(withRls).toEqual([
           'api_key_connections',
+          'assistant_integrations',
           'assistant_tokens',
+          'assistants',
           'audit_events',
           'connect_states',
           'mcp_tool_calls',
           'oauth2_connections',
-          'prompt_integration',
-          'prompts',
           'team_users',
           'teams',
           'users',

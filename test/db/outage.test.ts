@@ -42,7 +42,7 @@ const createAssistant = (name: string) => session.agent.post(page()).type('form'
 const assistantsNamed = (name: string) =>
   t.db
     .withOwner((tx) =>
-      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM prompts WHERE team_id = $1 AND name = $2', [user.teamId, name]),
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistants WHERE team_id = $1 AND name = $2', [user.teamId, name]),
     )
     .then((r) => r.n);
 

@@ -17,12 +17,12 @@ afterAll(() => t.close());
 class RolledBack extends Error {}
 
 /** The reads of the assistant page and the team page, the way the pages ask for them. */
-const pageReads = (q: Tx, teamId: number, promptId: number) =>
+const pageReads = (q: Tx, teamId: number, assistantId: number) =>
   [
-    listCatalogForAssistant(q, teamId, promptId, { withConnections: false }),
-    listTokens(q, teamId, promptId),
-    listToolSources(q, { teamId, promptId }),
-    listCalls(q, teamId, promptId, 20, null),
+    listCatalogForAssistant(q, teamId, assistantId, { withConnections: false }),
+    listTokens(q, teamId, assistantId),
+    listToolSources(q, { teamId, assistantId }),
+    listCalls(q, teamId, assistantId, 20, null),
     listProviders(q, teamId),
     listApiKeyIntegrationsWithKeys(q, teamId),
     listRecentAudit(q, teamId, 20),
@@ -33,19 +33,19 @@ describe('readTogether', () => {
   it('answers every read with the rows it gets alone, timestamps as Dates, in one statement', async () => {
     const user = await createUser(t.db);
     const { assistants } = await seedTeamData(t.db, user.teamId, 1);
-    const promptId = assistants[0]!;
+    const assistantId = assistants[0]!;
     await t.db.withOwner(async (tx) => {
       await tx.query(
-        `INSERT INTO assistant_tokens (team_id, prompt_id, name, token_hash, token_prefix, created_by, last_used_at, revoked_at)
+        `INSERT INTO assistant_tokens (team_id, assistant_id, name, token_hash, token_prefix, created_by, last_used_at, revoked_at)
          VALUES ($1, $2, 'live', repeat('a', 63) || $3, 'sb_a', $4, now() - interval '1 hour', NULL),
                 ($1, $2, 'gone', repeat('b', 63) || $3, 'sb_b', $4, NULL, now() - interval '2 minutes')`,
-        [user.teamId, promptId, (user.userId % 10).toString(), user.userId],
+        [user.teamId, assistantId, (user.userId % 10).toString(), user.userId],
       );
       await tx.query(
-        `INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, reason, duration_ms, created_at)
+        `INSERT INTO mcp_tool_calls (team_id, assistant_id, token_name, tool, outcome, reason, duration_ms, created_at)
          SELECT $1, $2, 'live', 'TOOL_' || g, CASE WHEN g % 2 = 0 THEN 'success' ELSE 'refused' END, NULL, g, now() - (g || ' seconds')::interval
            FROM generate_series(1, 25) g`,
-        [user.teamId, promptId],
+        [user.teamId, assistantId],
       );
       await tx.query(
         `INSERT INTO audit_events (team_id, user_id, action, target, details) VALUES ($1, $2, 'api_key.added', 'key 1 (Seed)', '{"n": 1}')`,
@@ -57,18 +57,18 @@ describe('readTogether', () => {
     // The toolkit tables are shared by every team: this part is rolled back.
     const outcome = t.db.withOwner(async (tx) => {
       await tx.query(
-        `WITH kit AS (SELECT i.tools_toolkit AS toolkit FROM prompt_integration pi JOIN integrations i ON i.id = pi.integration_id
-                       WHERE pi.prompt_id = $1 AND i.tools_toolkit IS NOT NULL ORDER BY i.id LIMIT 1),
+        `WITH kit AS (SELECT i.tools_toolkit AS toolkit FROM assistant_integrations pi JOIN integrations i ON i.id = pi.integration_id
+                       WHERE pi.assistant_id = $1 AND i.tools_toolkit IS NOT NULL ORDER BY i.id LIMIT 1),
               fetched AS (INSERT INTO composio_toolkit_fetches (toolkit, fetched_at) SELECT toolkit, now() FROM kit
                           ON CONFLICT (toolkit) DO UPDATE SET fetched_at = now())
          INSERT INTO composio_tools (toolkit, slug, name, description, input_schema, position)
          SELECT toolkit, 'READ_TOGETHER_TOOL', 'Tool', 'A tool', '{"type": "object"}', 0 FROM kit ON CONFLICT DO NOTHING`,
-        [promptId],
+        [assistantId],
       );
       await tx.query(`SELECT set_config('role', 'switchboard_app', true), set_config('app.user_id', $1, true)`, [String(user.userId)]);
-      const alone = await Promise.all(pageReads(tx, user.teamId, promptId));
+      const alone = await Promise.all(pageReads(tx, user.teamId, assistantId));
       const before = t.statements.length;
-      const together = await readTogether(tx, (batch) => pageReads(batch, user.teamId, promptId));
+      const together = await readTogether(tx, (batch) => pageReads(batch, user.teamId, assistantId));
       expect(t.statements.length - before).toBe(1);
 
       expect(together).toEqual(alone);

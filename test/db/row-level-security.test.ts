@@ -6,11 +6,11 @@ beforeAll(() => {
 });
 afterAll(() => t.close());
 
-const countPrompts = (teamId: number) =>
-  t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM prompts WHERE team_id = $1', [teamId])).then((r) => r.n);
+const countAssistants = (teamId: number) =>
+  t.db.withOwner((tx) => tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistants WHERE team_id = $1', [teamId])).then((r) => r.n);
 
 describe('row-level security', () => {
-  it('confines an unscoped DELETE FROM prompts run as user A to A’s teams', async () => {
+  it('confines an unscoped DELETE FROM assistants run as user A to A’s teams', async () => {
     const a = await createUser(t.db);
     const b = await createUser(t.db);
     await createAssistant(t.db, a.teamId);
@@ -18,26 +18,26 @@ describe('row-level security', () => {
     await createAssistant(t.db, b.teamId);
 
     // No WHERE clause at all: only the policy stands between user A and team B's rows.
-    const deleted = await t.db.withUser(a.userId, (tx) => tx.query<{ team_id: number }>('DELETE FROM prompts RETURNING team_id'));
+    const deleted = await t.db.withUser(a.userId, (tx) => tx.query<{ team_id: number }>('DELETE FROM assistants RETURNING team_id'));
 
     expect(deleted.length).toBeGreaterThanOrEqual(2);
     expect(new Set(deleted.map((r) => r.team_id))).toEqual(new Set([a.teamId]));
-    expect(await countPrompts(a.teamId)).toBe(0);
-    expect(await countPrompts(b.teamId)).toBe(1);
+    expect(await countAssistants(a.teamId)).toBe(0);
+    expect(await countAssistants(b.teamId)).toBe(1);
   });
 
   it('hides other teams’ rows from unscoped reads and refuses writes into them', async () => {
     const a = await createUser(t.db);
     const b = await createUser(t.db);
     await createAssistant(t.db, b.teamId, 'Hidden');
-    const visible = await t.db.withUser(a.userId, (tx) => tx.query<{ team_id: number }>('SELECT team_id FROM prompts'));
+    const visible = await t.db.withUser(a.userId, (tx) => tx.query<{ team_id: number }>('SELECT team_id FROM assistants'));
     expect(visible.every((r) => r.team_id !== b.teamId)).toBe(true);
     const teams = await t.db.withUser(a.userId, (tx) => tx.query<{ id: number }>('SELECT id FROM teams'));
     expect(teams.map((r) => r.id)).toEqual([a.teamId]);
     await expect(
-      t.db.withUser(a.userId, (tx) => tx.query("INSERT INTO prompts (team_id, name) VALUES ($1, 'Planted')", [b.teamId])),
+      t.db.withUser(a.userId, (tx) => tx.query("INSERT INTO assistants (team_id, name) VALUES ($1, 'Planted')", [b.teamId])),
     ).rejects.toThrow(/row-level security/);
-    expect(await countPrompts(b.teamId)).toBe(1);
+    expect(await countAssistants(b.teamId)).toBe(1);
   });
 
   it('applies to the read sent in the same round trip as BEGIN', async () => {

@@ -70,7 +70,7 @@ describe('the demo seed', () => {
           `SELECT (SELECT count(*)::int FROM users WHERE email = $1) AS users,
                   (SELECT count(*)::int FROM teams WHERE name = $2) AS teams,
                   (SELECT count(*)::int FROM team_users JOIN teams ON teams.id = team_id WHERE teams.name = $2) AS members,
-                  (SELECT count(*)::int FROM prompts JOIN teams ON teams.id = team_id WHERE teams.name = $2) AS assistants`,
+                  (SELECT count(*)::int FROM assistants JOIN teams ON teams.id = team_id WHERE teams.name = $2) AS assistants`,
           [DEMO_EMAIL, DEMO_TEAM],
         ),
       );

@@ -12,12 +12,12 @@ beforeAll(async () => {
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   support = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Support Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Support Assistant'", [teamId]),
     )
   ).id;
   await running.t.db.withOwner((tx) =>
     tx.query(
-      `INSERT INTO prompt_integration (team_id, prompt_id, integration_id)
+      `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id)
        SELECT $1, $2, id FROM integrations WHERE slug IN ('calculator', 'web_browser') ON CONFLICT DO NOTHING`,
       [teamId, support],
     ),

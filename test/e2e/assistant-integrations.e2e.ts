@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { createApiKeyConnection, createOAuth2Connection, promptIntegrations } from '../helpers/fixtures';
+import { createApiKeyConnection, createOAuth2Connection, assistantIntegrations } from '../helpers/fixtures';
 import { seriousViolations } from './axe';
 import { openSignedIn, screenshot, startApp, type Running } from './browser';
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   teamId = team.id;
   sales = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
     )
   ).id;
   await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'sales@demo.example' });
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => running.close());
 
 beforeEach(async () => {
-  await running.t.db.withOwner((tx) => tx.query('DELETE FROM prompt_integration WHERE prompt_id = $1', [sales]));
+  await running.t.db.withOwner((tx) => tx.query('DELETE FROM assistant_integrations WHERE assistant_id = $1', [sales]));
 });
 
 /** Waits until the element has focus (the dialog's close event is asynchronous). */
@@ -57,7 +57,7 @@ describe('with JavaScript', () => {
     await row(page, 'gmail').getByRole('button', { name: 'Remove Gmail' }).click();
     await page.locator('p.flash').getByText('Removed Gmail from Sales Assistant.').waitFor();
     await row(page, 'gmail').getByText('Available', { exact: true }).waitFor();
-    expect(await promptIntegrations(running.t.db, sales)).toEqual([]);
+    expect(await assistantIntegrations(running.t.db, sales)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -21,7 +21,7 @@ afterAll(async () => {
 beforeEach(async () => {
   fake.reset();
   await running.t.db.withOwner(async (tx) => {
-    await tx.query('DELETE FROM prompt_integration WHERE team_id = $1', [teamId]);
+    await tx.query('DELETE FROM assistant_integrations WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
   });
 });
@@ -61,7 +61,7 @@ for (const javaScriptEnabled of [true, false]) {
 
     it("connects from an assistant's picker and comes back with the new account chosen", async () => {
       const assistant = await running.t.db.withOwner((tx) =>
-        tx.one<{ id: number }>("INSERT INTO prompts (team_id, name) VALUES ($1, 'Inbox helper ' || gen_random_uuid()) RETURNING id", [
+        tx.one<{ id: number }>("INSERT INTO assistants (team_id, name) VALUES ($1, 'Inbox helper ' || gen_random_uuid()) RETURNING id", [
           teamId,
         ]),
       );
@@ -117,8 +117,8 @@ for (const javaScriptEnabled of [true, false]) {
       const name = `Mail sorter ${Math.random().toString(36).slice(2, 6)}`;
       await running.t.db.withOwner((tx) =>
         tx.query(
-          `WITH p AS (INSERT INTO prompts (team_id, name) VALUES ($1, $2) RETURNING id)
-           INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id)
+          `WITH p AS (INSERT INTO assistants (team_id, name) VALUES ($1, $2) RETURNING id)
+           INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id)
            SELECT $1, p.id, o.integration_id, o.id FROM p, oauth2_connections o WHERE o.team_id = $1 AND o.composio_toolkit = 'gmail'`,
           [teamId, name],
         ),

@@ -18,7 +18,7 @@ beforeAll(async () => {
   fake.setAccounts(demoAccounts(team.composio_user_id));
   sales = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
     )
   ).id;
 });
@@ -26,7 +26,7 @@ afterAll(async () => {
   // Leave the demo team as other browser tests expect it: no synced accounts, no Calculator.
   await running.t.db.withOwner(async (tx) => {
     await tx.query(
-      "DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
+      "DELETE FROM assistant_integrations WHERE assistant_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
       [sales],
     );
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
@@ -37,7 +37,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await running.t.db.withOwner((tx) =>
     tx.query(
-      "DELETE FROM prompt_integration WHERE prompt_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
+      "DELETE FROM assistant_integrations WHERE assistant_id = $1 AND integration_id = (SELECT id FROM integrations WHERE slug = 'calculator')",
       [sales],
     ),
   );

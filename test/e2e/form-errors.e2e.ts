@@ -19,11 +19,11 @@ beforeAll(async () => {
 const cleanUp = () =>
   running.t.db.withOwner(async (tx) => {
     await tx.query(
-      "DELETE FROM prompt_integration WHERE team_id = $1 AND api_connection_id IN (SELECT id FROM api_key_connections WHERE label LIKE 'E2E %')",
+      "DELETE FROM assistant_integrations WHERE team_id = $1 AND api_connection_id IN (SELECT id FROM api_key_connections WHERE label LIKE 'E2E %')",
       [teamId],
     );
     await tx.query("DELETE FROM api_key_connections WHERE team_id = $1 AND label LIKE 'E2E %'", [teamId]);
-    await tx.query("DELETE FROM prompts WHERE team_id = $1 AND description LIKE 'E2E %'", [teamId]);
+    await tx.query("DELETE FROM assistants WHERE team_id = $1 AND description LIKE 'E2E %'", [teamId]);
   });
 beforeEach(cleanUp);
 afterAll(async () => {
@@ -70,7 +70,7 @@ for (const javaScriptEnabled of [true, false]) {
       expect(await page.getByLabel('Description (optional)').inputValue()).toBe('E2E answers sales email');
       expect(await isFocused(page, '#new-assistant-form-errors')).toBe(true);
       expect(new URL(page.url()).pathname).toBe(url);
-      expect(await count("SELECT count(*) AS n FROM prompts WHERE team_id = $1 AND description LIKE 'E2E %'")).toBe(0);
+      expect(await count("SELECT count(*) AS n FROM assistants WHERE team_id = $1 AND description LIKE 'E2E %'")).toBe(0);
       if (javaScriptEnabled) {
         expect(await stayed(page)).toBe(true);
         expect(await allViolations(page)).toEqual([]);
@@ -83,7 +83,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('button', { name: 'Create assistant' }).click();
       await page.getByRole('heading', { name: 'E2E Helper' }).waitFor();
       expect(await page.locator('#new-assistant-form-errors').count()).toBe(0);
-      expect(await count("SELECT count(*) AS n FROM prompts WHERE team_id = $1 AND description LIKE 'E2E %'")).toBe(1);
+      expect(await count("SELECT count(*) AS n FROM assistants WHERE team_id = $1 AND description LIKE 'E2E %'")).toBe(1);
       await context.close();
     });
 
@@ -124,7 +124,7 @@ for (const javaScriptEnabled of [true, false]) {
       await createApiKeyConnection(running.t.db, teamId, 'tavily', 'E2E second key');
       const sales = (
         await running.t.db.withOwner((tx) =>
-          tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+          tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
         )
       ).id;
       const { context, page } = await openSignedIn(running, `/app/team/${teamId}/assistant/${sales}/integrations`, { javaScriptEnabled });
@@ -143,7 +143,7 @@ for (const javaScriptEnabled of [true, false]) {
       expect(await group.getAttribute('aria-describedby')).toBe('picker-connections-error');
       expect(await page.locator('#picker-connections > legend + #picker-connections-error').count()).toBe(1);
       expect(await isFocused(page, '#picker-form-errors')).toBe(true);
-      expect(await count('SELECT count(*) AS n FROM prompt_integration WHERE team_id = $1 AND api_connection_id IS NOT NULL')).toBe(0);
+      expect(await count('SELECT count(*) AS n FROM assistant_integrations WHERE team_id = $1 AND api_connection_id IS NOT NULL')).toBe(0);
       if (javaScriptEnabled) {
         expect(await page.getByRole('dialog').isVisible()).toBe(true);
         expect(await allViolations(page)).toEqual([]);
@@ -152,7 +152,7 @@ for (const javaScriptEnabled of [true, false]) {
       await picker.getByRole('radio', { name: /E2E second key/ }).check();
       await picker.getByRole('button', { name: 'Add Tavily Search' }).click();
       await page.locator('p.flash').getByText('Added Tavily Search', { exact: false }).waitFor();
-      expect(await count('SELECT count(*) AS n FROM prompt_integration WHERE team_id = $1 AND api_connection_id IS NOT NULL')).toBe(1);
+      expect(await count('SELECT count(*) AS n FROM assistant_integrations WHERE team_id = $1 AND api_connection_id IS NOT NULL')).toBe(1);
       await context.close();
     });
   });

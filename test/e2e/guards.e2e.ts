@@ -15,7 +15,7 @@ afterAll(() => running.close());
 /** A Gmail connection that two assistants use; returns their names. */
 beforeEach(async () => {
   await running.t.db.withOwner(async (tx) => {
-    await tx.query('DELETE FROM prompt_integration WHERE team_id = $1 AND oauth2_connection_id IS NOT NULL', [teamId]);
+    await tx.query('DELETE FROM assistant_integrations WHERE team_id = $1 AND oauth2_connection_id IS NOT NULL', [teamId]);
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
   });
   const conn = await createOAuth2Connection(running.t.db, teamId, 'gmail', { identity: 'ops@example.com' });
@@ -23,7 +23,7 @@ beforeEach(async () => {
   for (const name of ['Inbox triage', 'Weekly digest']) {
     const assistant = await createAssistant(running.t.db, teamId, `${name} ${Math.random().toString(36).slice(2, 6)}`);
     await running.t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         teamId,
         assistant.id,
         gmail,

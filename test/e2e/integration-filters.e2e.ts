@@ -17,7 +17,7 @@ beforeAll(async () => {
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   sales = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
     )
   ).id;
 }, 60_000);
@@ -26,7 +26,7 @@ beforeAll(async () => {
 // no keys, nothing added to an assistant), and leaves it so.
 const resetDemoTeam = () =>
   running.t.db.withOwner(async (tx) => {
-    await tx.query('DELETE FROM prompt_integration WHERE team_id = $1', [teamId]);
+    await tx.query('DELETE FROM assistant_integrations WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM api_key_connections WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);
   });

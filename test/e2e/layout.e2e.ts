@@ -17,7 +17,7 @@ beforeAll(async () => {
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   assistantId = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
     )
   ).id;
   keyId = await createApiKeyConnection(running.t.db, teamId, 'tavily', 'A rather long label for the production search key of the team');

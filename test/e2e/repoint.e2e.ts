@@ -18,8 +18,8 @@ async function keysInUse(name: string, count: number) {
   await createApiKeyConnection(db, teamId, 'tavily', `Aaa ${name} new`);
   await db.withOwner((tx) =>
     tx.query(
-      `WITH a AS (INSERT INTO prompts (team_id, name) SELECT $1, $3 || ' assistant ' || n FROM generate_series(1, $4::int) n RETURNING id)
-       INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id)
+      `WITH a AS (INSERT INTO assistants (team_id, name) SELECT $1, $3 || ' assistant ' || n FROM generate_series(1, $4::int) n RETURNING id)
+       INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id)
        SELECT $1, a.id, (SELECT id FROM integrations WHERE slug = 'tavily'), $2 FROM a`,
       [teamId, from, name, count],
     ),

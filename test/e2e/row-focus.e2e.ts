@@ -13,7 +13,7 @@ beforeAll(async () => {
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   const name = unique('Focus');
   assistant = await running.t.db.withOwner((tx) =>
-    tx.one<{ id: number; name: string }>('INSERT INTO prompts (team_id, name, description) VALUES ($1, $2, $3) RETURNING id, name', [
+    tx.one<{ id: number; name: string }>('INSERT INTO assistants (team_id, name, description) VALUES ($1, $2, $3) RETURNING id, name', [
       teamId,
       name,
       'Browser test',
@@ -25,14 +25,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await running.t.db.withOwner(async (tx) => {
-    await tx.query('DELETE FROM prompts WHERE id = $1', [assistant.id]);
+    await tx.query('DELETE FROM assistants WHERE id = $1', [assistant.id]);
     await tx.query('DELETE FROM api_key_connections WHERE team_id = $1 AND label LIKE $2', [teamId, `${assistant.name}%`]);
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1 AND account_identity LIKE $2', [teamId, `${assistant.name}%`]);
   });
   await running.close();
 });
 
-beforeEach(() => running.t.db.withOwner((tx) => tx.query('DELETE FROM prompt_integration WHERE prompt_id = $1', [assistant.id])));
+beforeEach(() => running.t.db.withOwner((tx) => tx.query('DELETE FROM assistant_integrations WHERE assistant_id = $1', [assistant.id])));
 
 const assistantPage = () => `/app/team/${teamId}/assistant/${assistant.id}/integrations`;
 const teamPage = () => `/app/team/${teamId}/integrations`;

@@ -30,7 +30,7 @@ beforeAll(async () => {
   teamId = (await running.t.db.withOwner((tx) => tx.one<{ id: number }>("SELECT id FROM teams WHERE name = 'Demo Team'"))).id;
   assistantId = (
     await running.t.db.withOwner((tx) =>
-      tx.one<{ id: number }>("SELECT id FROM prompts WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
+      tx.one<{ id: number }>("SELECT id FROM assistants WHERE team_id = $1 AND name = 'Sales Assistant'", [teamId]),
     )
   ).id;
   gmailId = await integrationId(running.t.db, 'gmail');
@@ -46,7 +46,7 @@ afterAll(async () => {
 
 async function cleanUp(): Promise<void> {
   await running.t.db.withOwner(async (tx) => {
-    await tx.query('DELETE FROM prompt_integration WHERE team_id = $1', [teamId]);
+    await tx.query('DELETE FROM assistant_integrations WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM assistant_tokens WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM api_key_connections WHERE team_id = $1', [teamId]);
     await tx.query('DELETE FROM oauth2_connections WHERE team_id = $1', [teamId]);

@@ -105,7 +105,7 @@ export async function createUser(
 
 export async function createAssistant(db: Database, teamId: number, name = unique('Assistant')): Promise<{ id: number; name: string }> {
   const row = await db.withOwner((tx) =>
-    tx.one<{ id: number }>('INSERT INTO prompts (team_id, name) VALUES ($1, $2) RETURNING id', [teamId, name]),
+    tx.one<{ id: number }>('INSERT INTO assistants (team_id, name) VALUES ($1, $2) RETURNING id', [teamId, name]),
   );
   return { id: row.id, name };
 }

@@ -51,17 +51,17 @@ export async function createOAuth2Connection(db: Database, teamId: number, slug:
   return row.id;
 }
 
-export interface PromptIntegrationRow {
+export interface AssistantIntegrationRow {
   integration_id: number;
   api_connection_id: number | null;
   oauth2_connection_id: number | null;
 }
 
-export function promptIntegrations(db: Database, promptId: number): Promise<PromptIntegrationRow[]> {
+export function assistantIntegrations(db: Database, assistantId: number): Promise<AssistantIntegrationRow[]> {
   return db.withOwner((tx) =>
-    tx.query<PromptIntegrationRow & Record<string, unknown>>(
-      'SELECT integration_id, api_connection_id, oauth2_connection_id FROM prompt_integration WHERE prompt_id = $1 ORDER BY integration_id',
-      [promptId],
+    tx.query<AssistantIntegrationRow & Record<string, unknown>>(
+      'SELECT integration_id, api_connection_id, oauth2_connection_id FROM assistant_integrations WHERE assistant_id = $1 ORDER BY integration_id',
+      [assistantId],
     ),
   );
 }
@@ -107,12 +107,12 @@ export async function seedTeamData(
       [teamId, apiKeys],
     );
     const assistants = await tx.query<{ id: number }>(
-      "INSERT INTO prompts (team_id, name) SELECT $1, 'Assistant ' || g FROM generate_series(1, $2) g RETURNING id",
+      "INSERT INTO assistants (team_id, name) SELECT $1, 'Assistant ' || g FROM generate_series(1, $2) g RETURNING id",
       [teamId, 10 * units],
     );
     // Each assistant gets the first integrations of the catalog, each with a connection it can use.
     await tx.query(
-      `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+      `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
        SELECT $1, p.id, i.id, c.api_id, CASE WHEN c.api_id IS NULL THEN c.oauth2_id END
          FROM unnest($2::int[]) AS p(id)
          CROSS JOIN (SELECT id, auth FROM integrations ORDER BY category_position, position, id LIMIT $3) i

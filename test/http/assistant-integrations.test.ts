@@ -1,5 +1,5 @@
 import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, promptIntegrations } from '../helpers/fixtures';
+import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 let t: TestApp;
 let ids: Record<string, number>;
@@ -64,7 +64,7 @@ describe('the page', () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         s.user.teamId,
         s.assistant.id,
         ids.gmail,
@@ -202,7 +202,7 @@ describe('add', () => {
     const s = await setUp();
     const res = await post(s, way, `${s.page}/add/${ids.calculator}`);
     expect((await outcome(s, way, res)).message).toContain('Added Calculator to Sales Assistant');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([
       { integration_id: ids.calculator, api_connection_id: null, oauth2_connection_id: null },
     ]);
     expect(await auditActions(t.db, s.user.teamId)).toEqual(['assistant.integration_added']);
@@ -213,7 +213,7 @@ describe('add', () => {
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
     const res = await post(s, way, `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: String(conn) });
     expect((await outcome(s, way, res)).message).toBe('Added Gmail to Sales Assistant using sales@acme.test.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([
       { integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: conn },
     ]);
   });
@@ -223,7 +223,7 @@ describe('add', () => {
     const key = await createApiKeyConnection(t.db, s.user.teamId, 'tavily', 'Research key');
     const res = await post(s, 'form', `${s.page}/add/${ids.tavily}`, { connection: `api:${key}` });
     expect((await outcome(s, 'form', res)).message).toBe('Added Tavily Search to Sales Assistant using Research key.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([
       { integration_id: ids.tavily, api_connection_id: key, oauth2_connection_id: null },
     ]);
   });
@@ -238,10 +238,10 @@ describe('add', () => {
       change: 'unchanged',
       message: 'Gmail is already on Sales Assistant using one@acme.test; nothing changed.',
     });
-    expect(await promptIntegrations(t.db, s.assistant.id)).toHaveLength(1);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toHaveLength(1);
     const switched = await post(s, 'form', `${s.page}/add/${ids.gmail}`, { oauth2_connection_id: second });
     expect((await outcome(s, 'form', switched)).message).toBe('Gmail on Sales Assistant now uses two@acme.test.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([
       { integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: second },
     ]);
     expect(await auditActions(t.db, s.user.teamId)).toEqual(['assistant.integration_added', 'assistant.integration_switched']);
@@ -291,7 +291,7 @@ describe('add', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(results.filter((r) => r.body.change === 'added')).toHaveLength(1);
-    expect(await promptIntegrations(t.db, s.assistant.id)).toHaveLength(1);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toHaveLength(1);
   });
 });
 
@@ -345,7 +345,7 @@ describe('add refuses connections that do not fit, with 422 and no change', () =
     const res = await post(s, 'json', `${s.page}/add/${ids.gmail}`, await body(s));
     expect(res.status).toBe(422);
     expect(res.body.message).toMatch(message);
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([]);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([]);
     expect(await auditActions(t.db, s.user.teamId)).toEqual([]);
   });
 
@@ -356,7 +356,7 @@ describe('add refuses connections that do not fit, with 422 and no change', () =
     expect(res.status).toBe(422);
     expect(res.text).toContain('Choose which connection Gmail should use.');
     expect(res.text).toContain('ops@acme.test');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([]);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([]);
   });
 });
 
@@ -368,7 +368,7 @@ describe('remove', () => {
     await post(s, 'json', `${s.page}/add/${ids.github}`, { api_connection_id: key });
     const res = await post(s, way, `${s.page}/remove/${ids.github}`);
     expect((await outcome(s, way, res)).message).toBe('Removed GitHub from Sales Assistant.');
-    expect((await promptIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    expect((await assistantIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
     expect(await auditActions(t.db, s.user.teamId)).toContain('assistant.integration_removed');
   });
 
@@ -379,7 +379,7 @@ describe('remove', () => {
     const result = await outcome(s, way, res);
     expect(result.message).toBe('Notion is not on Sales Assistant, so there was nothing to remove.');
     if (way === 'json') expect(res.body.removed).toBe(false);
-    expect((await promptIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    expect((await assistantIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
   });
 });
 
@@ -396,7 +396,7 @@ describe('legacy bulk form', () => {
     };
     const res = await post(s, way, s.page, body);
     expect((await outcome(s, way, res)).message).toBe('Saved Sales Assistant: added Gmail, Linear; removed Calculator.');
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual(
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual(
       [
         { integration_id: ids.gmail, api_connection_id: null, oauth2_connection_id: gmail },
         { integration_id: ids.linear, api_connection_id: key, oauth2_connection_id: null },
@@ -408,7 +408,7 @@ describe('legacy bulk form', () => {
     const s = await setUp();
     const ok = await post(s, 'json', s.page, { integration_ids: [ids.calculator] });
     expect(ok.status).toBe(200);
-    expect((await promptIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    expect((await assistantIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
     const bad = await post(s, 'json', s.page, { integration_ids: { 1: true } });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toBe('integration_ids must be a list of integration ids.');
@@ -417,9 +417,9 @@ describe('legacy bulk form', () => {
   it('accepts a single integration_ids value and an empty set', async () => {
     const s = await setUp();
     await post(s, 'form', s.page, { integration_ids: String(ids.calculator) });
-    expect((await promptIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    expect((await assistantIntegrations(t.db, s.assistant.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
     await post(s, 'form', s.page, {});
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual([]);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual([]);
   });
 
   it.each([
@@ -446,11 +446,11 @@ describe('legacy bulk form', () => {
     const s = await setUp();
     const c = await createOAuth2Connection(t.db, s.user.teamId, 'notion');
     await post(s, 'json', `${s.page}/add/${ids.notion}`, { oauth2_connection_id: c });
-    const before = await promptIntegrations(t.db, s.assistant.id);
+    const before = await assistantIntegrations(t.db, s.assistant.id);
     const res = await post(s, 'json', s.page, body(c));
     expect(res.status).toBe(status);
     expect(res.body.message).toMatch(message);
-    expect(await promptIntegrations(t.db, s.assistant.id)).toEqual(before);
+    expect(await assistantIntegrations(t.db, s.assistant.id)).toEqual(before);
   });
 
   it('names the field at fault in JSON', async () => {
@@ -487,7 +487,7 @@ describe('ids and other teams', () => {
     const other = await createUser(t.db);
     const theirs = await createAssistant(t.db, other.teamId, 'Their Assistant');
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id) VALUES ($1, $2, $3)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id) VALUES ($1, $2, $3)', [
         other.teamId,
         theirs.id,
         ids.calculator,
@@ -503,7 +503,7 @@ describe('ids and other teams', () => {
       }
       expect((await s.session.agent.get(`${page}/add/${ids.gmail}`)).status).toBe(404);
     }
-    expect((await promptIntegrations(t.db, theirs.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
+    expect((await assistantIntegrations(t.db, theirs.id)).map((r) => r.integration_id)).toEqual([ids.calculator]);
   });
 
   it('answers an integration that does not exist with 404', async () => {

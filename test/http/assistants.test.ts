@@ -8,7 +8,7 @@ afterAll(() => t.close());
 
 const namesOf = (teamId: number) =>
   t.db
-    .withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM prompts WHERE team_id = $1 ORDER BY name', [teamId]))
+    .withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM assistants WHERE team_id = $1 ORDER BY name', [teamId]))
     .then((rows) => rows.map((r) => r.name));
 
 describe('assistants page', () => {
@@ -25,7 +25,7 @@ describe('assistants page', () => {
     expect(page.text).toContain('Follow-ups');
     expect(flashText((await agent.get(base)).text)).toEqual([]); // shown once
 
-    const { id } = await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM prompts WHERE team_id = $1', [user.teamId]));
+    const { id } = await t.db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistants WHERE team_id = $1', [user.teamId]));
     const renamed = await agent.post(`${base}/${id}/edit`).type('form').send({ name: 'Deals Assistant', _csrf: csrf });
     expect(renamed.status).toBe(303);
     expect(await namesOf(user.teamId)).toEqual(['Deals Assistant']);

@@ -120,7 +120,7 @@ describe('CSRF', () => {
     expect(res.text).toContain('Reload the page and try again.');
     const missing = await agent.post(`/app/team/${user.teamId}/assistants`).type('form').send({ name: 'Sneaky' });
     expect(missing.status).toBe(403);
-    const rows = await t.db.withOwner((tx) => tx.query('SELECT 1 FROM prompts WHERE team_id = $1', [user.teamId]));
+    const rows = await t.db.withOwner((tx) => tx.query('SELECT 1 FROM assistants WHERE team_id = $1', [user.teamId]));
     expect(rows).toHaveLength(0);
   });
 

@@ -22,9 +22,11 @@ afterAll(async () => {
 });
 
 const assistants = () => `/app/team/${user.teamId}/assistants`;
-const prompts = () =>
+const storedAssistants = () =>
   t.db.withOwner((tx) =>
-    tx.query<{ name: string; description: string }>('SELECT name, description FROM prompts WHERE team_id = $1 ORDER BY id', [user.teamId]),
+    tx.query<{ name: string; description: string }>('SELECT name, description FROM assistants WHERE team_id = $1 ORDER BY id', [
+      user.teamId,
+    ]),
   );
 
 describe('malformed % escapes in the path', () => {
@@ -58,7 +60,7 @@ describe('malformed % escapes in the path', () => {
 
 describe('NUL characters', () => {
   it('are refused in every text field with a 400 naming the field, and change nothing', async () => {
-    const before = await prompts();
+    const before = await storedAssistants();
     const cases: [string, Record<string, string>][] = [
       [assistants(), { name: 'Bad\0name' }],
       [assistants(), { name: 'Fine', description: 'a\0b' }],
@@ -86,7 +88,7 @@ describe('NUL characters', () => {
     expect(login.status).toBe(400);
     const query = await session.agent.get(`/app/team/${user.teamId}/assistant/${assistantId}/integrations?q=%00`);
     expect(query.status).toBe(400);
-    expect(await prompts()).toEqual(before);
+    expect(await storedAssistants()).toEqual(before);
   });
 });
 
@@ -101,7 +103,7 @@ describe('bodies the app cannot read', () => {
       const multipart = await session.agent.post(url).set('X-CSRF-Token', session.csrf).field('name', 'Multipart');
       expect([url, multipart.status]).toEqual([url, 415]);
     }
-    expect((await prompts()).map((p) => p.name)).not.toContain('Plain');
+    expect((await storedAssistants()).map((p) => p.name)).not.toContain('Plain');
   });
 
   it('an empty body on create or rename is a 422 form (400 in JSON) asking for the name', async () => {
@@ -176,13 +178,13 @@ describe('sync from an assistant page', () => {
     const other = await createUser(t.db);
     const theirs = await createAssistant(t.db, other.teamId);
     fake.reset();
-    for (const [teamId, promptId] of [
+    for (const [teamId, candidate] of [
       [user.teamId, theirs.id],
       [user.teamId, 2147483647],
       [other.teamId, theirs.id],
       [other.teamId, assistantId],
     ]) {
-      const url = `/app/team/${teamId}/assistant/${promptId}/integrations/sync`;
+      const url = `/app/team/${teamId}/assistant/${candidate}/integrations/sync`;
       const form = await session.agent.post(url).type('form').send({ _csrf: session.csrf });
       expect([url, form.status]).toEqual([url, 404]);
       const json = await session.agent.post(url).set('X-CSRF-Token', session.csrf).set('Accept', 'application/json');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAssistant, createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
-import { createApiKeyConnection, createOAuth2Connection, integrationId, promptIntegrations } from '../helpers/fixtures';
+import { createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 let t: TestApp;
 let server: Server;
@@ -120,7 +120,7 @@ describe('concurrent writers on one assistant', () => {
     expect(count(['assistant.integration_added', 'assistant.integration_switched', 'assistant.integration_removed'])).toBe(reported.single);
 
     // The rows: at most one per integration, each with a connection this integration may use.
-    const rows = await promptIntegrations(t.db, assistant.id);
+    const rows = await assistantIntegrations(t.db, assistant.id);
     expect(new Set(rows.map((r) => r.integration_id)).size).toBe(rows.length);
     for (const row of rows) {
       const used = row.api_connection_id

@@ -18,12 +18,10 @@ async function addedWith(options: OAuth2Options & { statusReason?: string }, rol
   const gmail = await integrationId(t.db, 'gmail');
   const connectionId = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'ops@acme.test', ...options });
   await t.db.withOwner(async (tx) => {
-    await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-      user.teamId,
-      assistant.id,
-      gmail,
-      connectionId,
-    ]);
+    await tx.query(
+      'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+      [user.teamId, assistant.id, gmail, connectionId],
+    );
     await tx.query('UPDATE oauth2_connections SET composio_status_reason = $2 WHERE id = $1', [connectionId, options.statusReason ?? null]);
   });
   const session = await signIn(t.app, user);
@@ -71,12 +69,10 @@ describe('Connection lost', () => {
     const tavily = await integrationId(t.db, 'tavily');
     const keyId = await createApiKeyConnection(t.db, user.teamId, 'tavily');
     await t.db.withOwner(async (tx) => {
-      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id) VALUES ($1, $2, $3, $4)', [
-        user.teamId,
-        assistant.id,
-        tavily,
-        keyId,
-      ]);
+      await tx.query(
+        'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id) VALUES ($1, $2, $3, $4)',
+        [user.teamId, assistant.id, tavily, keyId],
+      );
       await tx.query('DELETE FROM api_key_connections WHERE id = $1', [keyId]);
     });
     const session = await signIn(t.app, user);

@@ -74,12 +74,10 @@ describe('the team integrations page', () => {
     const assistant = await createAssistant(t.db, s.user.teamId);
     await t.db.withOwner(async (tx) => {
       const gmail = await tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'");
-      await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        s.user.teamId,
-        assistant.id,
-        gmail.id,
-        conn,
-      ]);
+      await tx.query(
+        'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+        [s.user.teamId, assistant.id, gmail.id, conn],
+      );
     });
     const res = await s.session.agent.get(s.api);
     expect(res.status).toBe(200);
@@ -179,7 +177,7 @@ describe('enable and disable', () => {
     const assistant = await createAssistant(t.db, s.user.teamId, 'Mailer');
     const gmail = await integrationId(t.db, 'gmail');
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         s.user.teamId,
         assistant.id,
         gmail,
@@ -324,12 +322,12 @@ describe('a team with many API keys', () => {
       const assistant = await createAssistant(t.db, s.user.teamId);
       await t.db.withOwner(async (tx) => {
         await tx.query(
-          'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+          'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
           [s.user.teamId, assistant.id, gmail, conns[i % 2]],
         );
         if (i === 0)
           await tx.query(
-            'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+            'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
             [s.user.teamId, assistant.id, github, gh],
           );
       });
@@ -338,7 +336,7 @@ describe('a team with many API keys', () => {
     const theirs = await createOAuth2Connection(t.db, other.user.teamId, 'gmail');
     const theirAssistant = await createAssistant(t.db, other.user.teamId);
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         other.user.teamId,
         theirAssistant.id,
         gmail,

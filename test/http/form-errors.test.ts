@@ -10,7 +10,7 @@ import {
   type TestApp,
   type TestUser,
 } from '../helpers/app';
-import { createApiKeyConnection, createOAuth2Connection, integrationId, promptIntegrations } from '../helpers/fixtures';
+import { createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 // Every form with fields answers bad input the same way: 422, the page again with a summary at
 // the top of the form and each message beside its field, what was typed kept (secrets excepted),
@@ -116,7 +116,7 @@ describe('the sign-in form', () => {
 describe('the assistant forms', () => {
   const names = (teamId: number) =>
     t.db.withOwner((tx) =>
-      tx.query<{ name: string; description: string }>('SELECT name, description FROM prompts WHERE team_id = $1 ORDER BY id', [teamId]),
+      tx.query<{ name: string; description: string }>('SELECT name, description FROM assistants WHERE team_id = $1 ORDER BY id', [teamId]),
     );
 
   it('create: 422 with the message beside the name, the description kept, nothing created', async () => {
@@ -200,8 +200,8 @@ describe('the API key form on the Integrations page', () => {
 });
 
 describe('the forms on an assistant’s page', () => {
-  const tokens = (promptId: number) =>
-    t.db.withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM assistant_tokens WHERE prompt_id = $1', [promptId]));
+  const tokens = (assistantId: number) =>
+    t.db.withOwner((tx) => tx.query<{ name: string }>('SELECT name FROM assistant_tokens WHERE assistant_id = $1', [assistantId]));
 
   it('MCP token: a blank or taken name gets the page again with the message beside the name', async () => {
     const { user, session, team } = await setUp();
@@ -243,7 +243,7 @@ describe('the forms on an assistant’s page', () => {
     const malformedJson = await json(session, url, { connection: 'gmail-please' });
     expect(malformedJson.status).toBe(400);
     expect(malformedJson.body.fields).toEqual({ connection: 'connection must be api:<id> or oauth2:<id>.' });
-    expect(await promptIntegrations(t.db, assistant.id)).toEqual([]);
+    expect(await assistantIntegrations(t.db, assistant.id)).toEqual([]);
     // The working account is still offered, so the person can pick it.
     expect(none.text).toContain(`value="oauth2:${working}"`);
   });
@@ -257,7 +257,7 @@ describe('Move all to', () => {
     const assistant = await createAssistant(t.db, user.teamId, 'Researcher');
     await t.db.withOwner((tx) =>
       tx.query(
-        "INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = 'tavily'), $3)",
+        "INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = 'tavily'), $3)",
         [user.teamId, assistant.id, oldKey],
       ),
     );
@@ -278,7 +278,7 @@ describe('Move all to', () => {
       message: 'Choose the connection to move the assistants to.',
       fields: { to: 'Choose the connection to move the assistants to.' },
     });
-    expect((await promptIntegrations(t.db, assistant.id)).map((r) => r.api_connection_id)).toEqual([oldKey]);
+    expect((await assistantIntegrations(t.db, assistant.id)).map((r) => r.api_connection_id)).toEqual([oldKey]);
   });
 });
 

@@ -138,7 +138,7 @@ describe('fuzzing every route', () => {
     expect(routes).toEqual(
       expect.arrayContaining([
         { method: 'POST', path: '/login' },
-        { method: 'POST', path: '/app/team/:teamId/assistant/:promptId/integrations/sync' },
+        { method: 'POST', path: '/app/team/:teamId/assistant/:assistantId/integrations/sync' },
         { method: 'PATCH', path: '/api/teams/:teamId/integrations/:provider/toggle' },
       ]),
     );
@@ -178,7 +178,7 @@ describe('fuzzing every route', () => {
       switch (name) {
         case 'teamId':
           return String(pick([admin.teamId, admin.teamId, admin.teamId, other.teamId, 2147483647]));
-        case 'promptId':
+        case 'assistantId':
           return String(pick([...own.assistants, ...own.assistants, ...theirs.assistants, 2147483647]));
         case 'integrationId':
           return String(pick([...integrations, 999999]));

@@ -65,7 +65,7 @@ async function gmailAssistants(s: Setup, names: string[], connectionId: number):
   for (const name of names) {
     const assistant = await createAssistant(t.db, s.user.teamId, name);
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         s.user.teamId,
         assistant.id,
         gmail,

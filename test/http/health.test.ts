@@ -7,11 +7,16 @@ beforeAll(() => {
 });
 afterAll(() => t.close());
 
-async function addIntegration(teamId: number, promptId: number, slug: string, connection: { api?: number | null; oauth2?: number | null }) {
+async function addIntegration(
+  teamId: number,
+  assistantId: number,
+  slug: string,
+  connection: { api?: number | null; oauth2?: number | null },
+) {
   await t.db.withOwner((tx) =>
     tx.query(
-      'INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)',
-      [teamId, promptId, slug, connection.api ?? null, connection.oauth2 ?? null],
+      'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id) VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)',
+      [teamId, assistantId, slug, connection.api ?? null, connection.oauth2 ?? null],
     ),
   );
 }

@@ -34,13 +34,11 @@ async function assistantPage(): Promise<AssistantSetup> {
   // Looked up before the transaction: the embedded database's pool has one connection, which the transaction holds.
   const [gmailId, calculatorId] = [await integrationId(t.db, 'gmail'), await integrationId(t.db, 'calculator')];
   await t.db.withOwner(async (tx) => {
-    await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-      user.teamId,
-      assistant.id,
-      gmailId,
-      gmail,
-    ]);
-    await tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id) VALUES ($1, $2, $3)', [
+    await tx.query(
+      'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
+      [user.teamId, assistant.id, gmailId, gmail],
+    );
+    await tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id) VALUES ($1, $2, $3)', [
       user.teamId,
       assistant.id,
       calculatorId,

@@ -1,5 +1,5 @@
 import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, promptIntegrations } from '../helpers/fixtures';
+import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(() => {
@@ -19,7 +19,7 @@ async function assistantsUsing(
     const assistant = await createAssistant(t.db, teamId, `Assistant ${String(i).padStart(3, '0')}`);
     await t.db.withOwner((tx) =>
       tx.query(
-        `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+        `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
          VALUES ($1, $2, (SELECT id FROM integrations WHERE slug = $3), $4, $5)`,
         [teamId, assistant.id, slug, connection.api ?? null, connection.oauth2 ?? null],
       ),
@@ -29,8 +29,10 @@ async function assistantsUsing(
   return ids;
 }
 
-function connectionOf(promptId: number) {
-  return promptIntegrations(t.db, promptId).then((rows) => rows.map((r) => ({ api: r.api_connection_id, oauth2: r.oauth2_connection_id })));
+function connectionOf(assistantId: number) {
+  return assistantIntegrations(t.db, assistantId).then((rows) =>
+    rows.map((r) => ({ api: r.api_connection_id, oauth2: r.oauth2_connection_id })),
+  );
 }
 
 async function setUp(role: 'admin' | 'member' = 'admin'): Promise<{ user: TestUser; session: SignedIn }> {

@@ -173,7 +173,7 @@ describe('sync from Composio', () => {
     );
     const gmail = await integrationId(t.db, 'gmail');
     await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO prompt_integration (team_id, prompt_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
+      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
         s.user.teamId,
         assistant.id,
         gmail,

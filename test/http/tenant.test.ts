@@ -151,7 +151,7 @@ describe('each team owns one Composio user id', () => {
       .set('X-CSRF-Token', a.session.csrf)
       .send({ integration_ids: [gmail], [`connection_${gmail}`]: `oauth2:${bGmail.id}` });
     expect(bulk.status).toBe(422);
-    const used = await t.db.withOwner((tx) => tx.query('SELECT 1 FROM prompt_integration WHERE prompt_id = $1', [assistant.id]));
+    const used = await t.db.withOwner((tx) => tx.query('SELECT 1 FROM assistant_integrations WHERE assistant_id = $1', [assistant.id]));
     expect(used).toEqual([]);
   });
 

@@ -75,7 +75,7 @@ async function call(s: Setup, name: string, args: Record<string, unknown> = {}) 
 const calls = (s: Setup) =>
   t.db.withOwner((tx) =>
     tx.query<{ token_name: string; tool: string; outcome: string; reason: string | null; duration_ms: number }>(
-      'SELECT token_name, tool, outcome, reason, duration_ms FROM mcp_tool_calls WHERE prompt_id = $1 ORDER BY id',
+      'SELECT token_name, tool, outcome, reason, duration_ms FROM mcp_tool_calls WHERE assistant_id = $1 ORDER BY id',
       [s.assistant.id],
     ),
   );
@@ -171,7 +171,7 @@ describe('the MCP endpoint', () => {
     expect(recorded).toEqual([
       expect.objectContaining({ token_name: 'Test client', tool: 'GMAIL_SEND_EMAIL', outcome: 'success', reason: null }),
     ]);
-    const everything = await t.db.withOwner((tx) => tx.query('SELECT * FROM mcp_tool_calls WHERE prompt_id = $1', [s.assistant.id]));
+    const everything = await t.db.withOwner((tx) => tx.query('SELECT * FROM mcp_tool_calls WHERE assistant_id = $1', [s.assistant.id]));
     expect(JSON.stringify(everything)).not.toContain('private words');
   });
 
@@ -318,7 +318,7 @@ describe('tokens', () => {
     expect(await answers({ cookie })).toEqual(missing);
 
     const tokenId = await t.db
-      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]))
+      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE assistant_id = $1', [s.assistant.id]))
       .then((r) => r.id);
     await s.session.agent
       .post(`/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tokens/${tokenId}/revoke`)
@@ -346,7 +346,7 @@ describe('tokens', () => {
     const s = await setUp();
     const row = await t.db.withOwner((tx) =>
       tx.one<{ token_hash: string; token_prefix: string; last_used_at: Date | null }>(
-        'SELECT token_hash, token_prefix, last_used_at FROM assistant_tokens WHERE prompt_id = $1',
+        'SELECT token_hash, token_prefix, last_used_at FROM assistant_tokens WHERE assistant_id = $1',
         [s.assistant.id],
       ),
     );
@@ -413,7 +413,7 @@ describe('tokens', () => {
       .send({ name: 'test CLIENT' });
     expect(duplicate.status).toBe(422);
     const count = await t.db.withOwner((tx) =>
-      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]),
+      tx.one<{ n: number }>('SELECT count(*)::int AS n FROM assistant_tokens WHERE assistant_id = $1', [s.assistant.id]),
     );
     expect(count.n).toBe(1);
   });

@@ -33,9 +33,9 @@ export async function mcpClient(endpoint: string, token: string): Promise<Client
 }
 
 /** Creates a token through the assistant page's form (JSON answer), as an admin would. */
-export async function createToken(session: SignedIn, teamId: number, promptId: number, name = 'Test client'): Promise<string> {
+export async function createToken(session: SignedIn, teamId: number, assistantId: number, name = 'Test client'): Promise<string> {
   const res = await session.agent
-    .post(`/app/team/${teamId}/assistant/${promptId}/mcp/tokens`)
+    .post(`/app/team/${teamId}/assistant/${assistantId}/mcp/tokens`)
     .set('Accept', 'application/json')
     .set('X-CSRF-Token', session.csrf)
     .send({ name });
@@ -46,15 +46,15 @@ export async function createToken(session: SignedIn, teamId: number, promptId: n
 export async function addToAssistant(
   db: Database,
   teamId: number,
-  promptId: number,
+  assistantId: number,
   slug: string,
   connection: { api?: number; oauth2?: number } = {},
 ) {
   await db.withOwner((tx) =>
     tx.query(
-      `INSERT INTO prompt_integration (team_id, prompt_id, integration_id, api_connection_id, oauth2_connection_id)
+      `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
        SELECT $1, $2, id, $4, $5 FROM integrations WHERE slug = $3`,
-      [teamId, promptId, slug, connection.api ?? null, connection.oauth2 ?? null],
+      [teamId, assistantId, slug, connection.api ?? null, connection.oauth2 ?? null],
     ),
   );
 }

@@ -78,7 +78,9 @@ describe('the tool lists on the assistant page', () => {
     ).toBe(404);
     expect((await json(s, `${s.mcp}/tools/abc`, { tools: [] })).status).toBe(400);
     const stored = await t.db.withOwner((tx) =>
-      tx.query<{ allowed_tools: string[] | null }>('SELECT allowed_tools FROM prompt_integration WHERE prompt_id = $1', [s.assistant.id]),
+      tx.query<{ allowed_tools: string[] | null }>('SELECT allowed_tools FROM assistant_integrations WHERE assistant_id = $1', [
+        s.assistant.id,
+      ]),
     );
     expect(stored).toEqual([{ allowed_tools: null }]);
 
@@ -108,7 +110,7 @@ describe('tokens and calls on the page', () => {
     expect(page.text).not.toContain('Create token');
     expect(page.text).not.toMatch(/Revoke<span class="visually-hidden"> token/);
     const tokenId = await t.db
-      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE prompt_id = $1', [s.assistant.id]))
+      .withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM assistant_tokens WHERE assistant_id = $1', [s.assistant.id]))
       .then((r) => r.id);
     const res = await session.agent
       .post(`${s.mcp}/tokens/${tokenId}/revoke`)
@@ -121,7 +123,7 @@ describe('tokens and calls on the page', () => {
     const s = await setUp();
     await t.db.withOwner((tx) =>
       tx.query(
-        `INSERT INTO mcp_tool_calls (team_id, prompt_id, token_name, tool, outcome, duration_ms, created_at)
+        `INSERT INTO mcp_tool_calls (team_id, assistant_id, token_name, tool, outcome, duration_ms, created_at)
          SELECT $1, $2, 'Agent', 'TOOL_' || g, 'success', g, now() - (76 - g) * interval '1 second' FROM generate_series(1, 75) AS g`,
         [s.user.teamId, s.assistant.id],
       ),
