@@ -49,6 +49,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view cache', !config.devMode);
   app.engine('ejs', renderView(views, !config.devMode));
   app.set('x-powered-by', false);
+  // Pages and API answers are no-store (./http/no-store.ts): hashing each one for an ETag buys nothing.
+  // Static files set their own (./http/assets.ts).
+  app.set('etag', false);
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);
   const assets = setUpStaticFiles({ root: ROOT, cache: !config.devMode });
   app.locals.asset = assets.asset;

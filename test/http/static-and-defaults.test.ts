@@ -107,6 +107,8 @@ describe('static files, compressed once at the highest levels', () => {
     }
     const page = await request(t.app).get('/login').expect(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    // Pages are no-store, so they carry no ETag to revalidate with.
+    expect([page.headers['cache-control'], page.headers.etag]).toEqual(['no-store', undefined]);
     const missing = await request(t.app).get('/static/css/none.css').expect(404);
     expect(missing.headers['content-security-policy']).toContain("default-src 'self'");
   });
