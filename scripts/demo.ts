@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     COMPOSIO_WEBHOOK_SECRET: webhookSecret,
     SYNC_INTERVAL: process.env.SYNC_INTERVAL ?? '1',
     DEMO_MODE: '1',
+    LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
     DATA_DIR: process.env.DATA_DIR ?? path.resolve('data', 'demo'),
   });
   console.log(`Demo: a stand-in for Composio is serving sample accounts and tools at ${fake.url}.`);

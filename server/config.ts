@@ -48,6 +48,7 @@ const envSchema = z.object({
     .max(24 * 60, 'must be at most 1440 minutes (a day)')
     .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: "must be 'json' or 'pretty'" }).optional(),
   TRUST_PROXY: optionalString,
   DEMO_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
   DEV_MODE: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -86,6 +87,7 @@ export interface Config {
   demoMode: boolean;
   /** `npm run dev`: templates and static files are re-read on every request and not cached. */
   devMode: boolean;
+  logFormat: 'json' | 'pretty';
   /** MCP tools/call messages per assistant token per minute. */
   mcpRateLimit: number;
 }
@@ -135,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     syncIntervalMinutes: e.SYNC_INTERVAL,
     logLevel: e.LOG_LEVEL,
+    // Readable lines for a person at a terminal (npm run dev, npm run demo); JSON lines otherwise.
+    logFormat: e.LOG_FORMAT ?? (e.DEV_MODE === '1' || e.DEV_MODE === 'true' ? 'pretty' : 'json'),
     trustProxy: e.TRUST_PROXY,
     demoMode: e.DEMO_MODE === '1' || e.DEMO_MODE === 'true',
     devMode: e.DEV_MODE === '1' || e.DEV_MODE === 'true',

@@ -30,7 +30,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 /**
- * `npm run dev` (DEV_MODE=1): one readable line per entry instead of JSON. pino-pretty is a
+ * LOG_FORMAT=pretty (the default of `npm run dev` and `npm run demo`): one readable line per entry instead of JSON. pino-pretty is a
  * devDependency, so it is required here, only when asked for; an install without it (production)
  * keeps JSON lines and says why.
  */
@@ -39,7 +39,7 @@ export function developmentDestination(warn: (msg: string) => void, output?: Nod
   try {
     pretty = require('pino-pretty') as typeof import('pino-pretty');
   } catch {
-    warn('DEV_MODE is set but pino-pretty is not installed (it is a devDependency): logs stay JSON lines.');
+    warn('LOG_FORMAT is pretty but pino-pretty is not installed (it is a devDependency): logs stay JSON lines.');
     return undefined;
   }
   return pretty.build({

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
+import { loadConfig } from '../../server/config';
 import { createLogger, developmentDestination } from '../../server/logger';
 
 function collect(): { stream: Writable; text: () => string } {
@@ -35,5 +36,19 @@ describe('logs', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: GET \/app 200 12 ms$/);
     expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: Background sync done \{"teamId":3\}$/);
+  });
+});
+
+describe('LOG_FORMAT', () => {
+  const base = { SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123456789', ENCRYPTION_KEY: 'a'.repeat(64) };
+  it('is json unless DEV_MODE is set, pretty under DEV_MODE, and either one when named', () => {
+    expect(loadConfig(base).logFormat).toBe('json');
+    expect(loadConfig({ ...base, DEV_MODE: '1' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...base, DEV_MODE: '1', LOG_FORMAT: 'json' }).logFormat).toBe('json');
+  });
+
+  it('refuses anything else, in words', () => {
+    expect(() => loadConfig({ ...base, LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT.*must be 'json' or 'pretty'/);
   });
 });
