@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, config.logFormat === 'pretty' ? developmentDestination((msg) => console.warn(msg)) : undefined);
+  const logger = createLogger(
+    config.logLevel,
+    config.logFormat === 'pretty' ? developmentDestination((msg) => console.warn(msg)) : undefined,
+  );
   const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg) } });
   logger.info(`Database: ${db.description}`);
   try {
