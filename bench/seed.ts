@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { keyCheckValue } from '../server/crypto/key-check';
 import { insertKeyCheck } from '../server/crypto/queries';
-import { listComposioProviders, upsertAccounts, type AccountUpsert } from '../server/composio/queries';
+import { listOAuth2Integrations, upsertAccounts, type AccountUpsert } from '../server/composio/queries';
 import { createDatabase } from '../server/db';
 import { migrate } from '../server/db/migrate';
 import { provisionUser } from '../server/users/provision';
@@ -82,7 +82,7 @@ export async function measureUpsert(url: string, n: number): Promise<{ first: nu
     const { userId, teamId } = await db.withOwner((tx) =>
       provisionUser(tx, { email: BENCH_EMAIL, password: BENCH_PASSWORD, teamName: 'Bench upsert', role: 'admin' }),
     );
-    const providers = await db.withOwner((tx) => listComposioProviders(tx));
+    const providers = await db.withOwner((tx) => listOAuth2Integrations(tx));
     const now = Date.now();
     const rows: AccountUpsert[] = Array.from({ length: n }, (_, i) => {
       const provider = providers[i % providers.length]!;

@@ -8,7 +8,7 @@ export function lockTeamSync(tx: Tx, teamId: number) {
   return tx.query('SELECT pg_advisory_xact_lock($1, $2)', [SYNC_LOCK_NAMESPACE, teamId]);
 }
 
-export function listComposioProviders(tx: Tx) {
+export function listOAuth2Integrations(tx: Tx) {
   return tx.query<{ id: number; slug: string; label: string; composio_toolkits: string[] }>(
     'SELECT id, slug, label, composio_toolkits FROM integrations WHERE cardinality(composio_toolkits) > 0',
   );
@@ -32,7 +32,7 @@ export function listKnownAccounts(tx: Tx, teamId: number) {
   );
 }
 
-/** The accounts of one provider that were synced into this team and are neither gone nor revoked. */
+/** The accounts of one integration that were synced into this team and are neither gone nor revoked. */
 export function listPresentAccounts(tx: Tx, teamId: number, integrationId: number) {
   return tx.query<{ id: number; composio_account_id: string }>(
     `SELECT id, composio_account_id FROM oauth2_connections
@@ -42,7 +42,7 @@ export function listPresentAccounts(tx: Tx, teamId: number, integrationId: numbe
   );
 }
 
-/** Exactly the accounts Composio confirmed revoked; rows of other teams or providers are never touched. */
+/** Exactly the accounts Composio confirmed revoked; rows of other teams or integrations are never touched. */
 export function markAccountsRevoked(tx: Tx, teamId: number, integrationId: number, accountIds: string[]) {
   return tx.query<{ id: number }>(
     `UPDATE oauth2_connections SET revoked_at = now()
@@ -65,7 +65,7 @@ export interface AccountUpsert {
 }
 
 /**
- * Every account of one sync in one statement. A new account of a provider an admin disabled here
+ * Every account of one sync in one statement. A new account of an integration an admin disabled here
  * starts disabled too; an existing row keeps its enabled flag (sync never changes it). A row whose
  * Composio state is unchanged is not written at all (no new row version, no index update), so a
  * sync of unchanged accounts costs a read; its last_synced_at then stays at the last change, and

@@ -1,7 +1,7 @@
 import type { Database } from '../db';
 import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
-import { findProvider } from '../connections/queries';
+import { findOAuth2Integration } from '../connections/queries';
 import { loadTeam, requireAdmin } from '../teams/context';
 import { notConfigured } from './sync';
 import { ComposioError, type ComposioGateway } from './types';
@@ -21,18 +21,18 @@ export interface RevokeOutcome {
 }
 
 /**
- * Revokes a provider's accounts in Composio, then records exactly what Composio confirmed, in
- * three steps like the sync: read the team's accounts of that provider (a short transaction), call
+ * Revokes an integration's accounts in Composio, then records exactly what Composio confirmed, in
+ * three steps like the sync: read the team's accounts of that integration (a short transaction), call
  * Composio for each with no transaction or connection held, then mark the confirmed ones revoked in
  * one transaction. Only accounts synced into the acting team are ever sent to Composio. If Composio
  * refuses every account, nothing changes and the Composio error propagates; if it refuses some,
  * the rest are recorded and the message says which part failed.
  */
-export async function revokeProvider(deps: RevokeDeps, userId: number, teamId: number, slug: string): Promise<RevokeOutcome> {
+export async function revokeIntegration(deps: RevokeDeps, userId: number, teamId: number, slug: string): Promise<RevokeOutcome> {
   const { team, provider, accounts } = await deps.db.withUser(userId, async (tx) => {
     const team = await loadTeam(tx, teamId);
     requireAdmin(team, 'revoke connections');
-    const provider = await findProvider(tx, slug);
+    const provider = await findOAuth2Integration(tx, slug);
     if (!provider) throw notFound('That integration');
     return { team, provider, accounts: await listPresentAccounts(tx, team.id, provider.id) };
   });

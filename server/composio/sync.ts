@@ -7,7 +7,7 @@ import { loadTeam, requireAdmin, type TeamContext } from '../teams/context';
 import type { ComposioAccount, ComposioGateway } from './types';
 import {
   findTeamComposioUserId,
-  listComposioProviders,
+  listOAuth2Integrations,
   listAssistantsLosingAccounts,
   listKnownAccounts,
   lockTeamSync,
@@ -18,7 +18,7 @@ import {
 } from './queries';
 
 /**
- * Provider slugs, e.g. { added: ['gmail'], removed: [], unchanged: ['github'], needsReconnect: [] }.
+ * Integration slugs, e.g. { added: ['gmail'], removed: [], unchanged: ['github'], needsReconnect: [] }.
  * added: usable now and not before; removed: gone from Composio; unchanged: usable before and now;
  * needsReconnect: still in Composio, but no account is usable (expired, failed, disabled there).
  */
@@ -42,7 +42,7 @@ export const composioUserIdChanged = () =>
     'composio_user_id_changed',
   );
 
-/** One connection a sync would take away: the assistant, and the provider and account it would lose. */
+/** One connection a sync would take away: the assistant, and the integration and account it would lose. */
 export interface LosingAssistant {
   id: number;
   name: string;
@@ -171,14 +171,14 @@ interface SyncPlan {
 }
 
 async function planSync(tx: Tx, logger: Logger, team: Pick<TeamContext, 'id'>, accounts: ComposioAccount[]): Promise<SyncPlan> {
-  const providers = await listComposioProviders(tx);
-  const providerByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
+  const providers = await listOAuth2Integrations(tx);
+  const integrationByToolkit = new Map(providers.flatMap((p) => p.composio_toolkits.map((toolkit) => [toolkit, p] as const)));
   const known = await listKnownAccounts(tx, team.id);
   const revoked = new Set(known.filter((k) => k.revoked).map((k) => k.composio_account_id));
 
   const rows = new Map<string, AccountUpsert & { slug: string }>();
   for (const account of accounts) {
-    const provider = providerByToolkit.get(account.toolkitSlug);
+    const provider = integrationByToolkit.get(account.toolkitSlug);
     if (!provider) {
       logger.warn(
         { toolkit: account.toolkitSlug, accountId: account.id, teamId: team.id },
@@ -260,7 +260,7 @@ export function toRow(account: ComposioAccount, integrationId: number): AccountU
   };
 }
 
-/** "Synced: 1 added, 0 removed, 2 unchanged", and one sentence for providers that need a reconnect. */
+/** "Synced: 1 added, 0 removed, 2 unchanged", and one sentence for integrations that need a reconnect. */
 export function syncMessage(summary: SyncSummary): string {
   const counts = `Synced: ${summary.added.length} added, ${summary.removed.length} removed, ${summary.unchanged.length} unchanged`;
   const reconnect = summary.needsReconnect.map((p) => p.label);
@@ -269,7 +269,7 @@ export function syncMessage(summary: SyncSummary): string {
   return `${counts}. ${names} ${reconnect.length === 1 ? 'needs' : 'need'} a reconnect in Composio: no account is active.`;
 }
 
-/** The JSON answer dashboards read: provider ids per outcome. */
+/** The JSON answer dashboards read: integration slugs per outcome. */
 export function syncJson(summary: SyncSummary) {
   return { success: true, added: summary.added, removed: summary.removed, unchanged: summary.unchanged };
 }

@@ -8,7 +8,13 @@ import { composioUserIdChanged, notConfigured, toRow } from '../composio/sync';
 import type { ComposioAuthConfig, ComposioGateway } from '../composio/types';
 import { HttpError, notFound } from '../http/errors';
 import { loadTeam, requireAdmin } from '../teams/context';
-import { consumeConnectState, deleteExpiredConnectStates, findConnectionByAccount, findOAuthProvider, insertConnectState } from './queries';
+import {
+  consumeConnectState,
+  deleteExpiredConnectStates,
+  findConnectionByAccount,
+  findOAuth2Integration,
+  insertConnectState,
+} from './queries';
 
 /** A Connect Link's state is good for ten minutes, once. */
 export const STATE_TTL_SECONDS = 10 * 60;
@@ -32,7 +38,7 @@ export interface ConnectStart {
 const sha256 = sha256Hex;
 
 /**
- * Starts a Connect (or Reconnect): checks the admin may, finds the provider's auth config in
+ * Starts a Connect (or Reconnect): checks the admin may, finds the integration's auth config in
  * Composio, asks Composio for a Connect Link for the team's own Composio user id, and keeps a
  * single-use state bound to this team, person and session together with the account id Composio
  * created. Composio is called with no transaction held. Returns where to send the person.
@@ -41,7 +47,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
   const { team, provider } = await deps.db.withUser(start.userId, async (tx) => {
     const team = await loadTeam(tx, start.teamId);
     requireAdmin(team, 'connect accounts');
-    const provider = await findOAuthProvider(tx, start.slug);
+    const provider = await findOAuth2Integration(tx, start.slug);
     if (!provider) throw notFound('That integration');
     if (start.assistantId !== null && !(await findAssistant(tx, team.id, start.assistantId))) throw notFound('That assistant');
     return { team, provider };
@@ -78,7 +84,7 @@ export async function startConnect(deps: ConnectDeps, start: ConnectStart): Prom
   return { redirectUrl: link.redirectUrl, label: provider.label };
 }
 
-/** The first enabled OAuth2 auth config of the provider's toolkits, Composio-managed ones first. */
+/** The first enabled OAuth2 auth config of the integration's toolkits, Composio-managed ones first. */
 async function findAuthConfig(composio: ComposioGateway, toolkits: string[]): Promise<ComposioAuthConfig | null> {
   for (const toolkit of toolkits) {
     const usable = (await composio.listAuthConfigs(toolkit)).filter(

@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { parse } from '../http/validate';
 import { withTeam } from '../teams/context';
-import { revokeProvider } from '../composio/revoke';
+import { revokeIntegration } from '../composio/revoke';
 import { teamIdOf } from '../teams/context';
-import { loadProviders, providersJson, toggleProvider } from './service';
+import { loadTeamIntegrations, teamIntegrationsJson, toggleIntegration } from './service';
 import { providerParam, toggleSchema } from './schemas';
 import { runSync, type ConnectionDeps } from './routes';
 
 // Mounted at /api/teams/:teamId/integrations (session and X-CSRF-Token as for the pages)
 // GET    /                   { configured, lastSyncedAt, providers: [...] }
-// POST   /sync               { success, added, removed, unchanged } (provider ids)
+// POST   /sync               { success, added, removed, unchanged } (integration slugs)
 // PATCH  /:provider/toggle   { enabled } -> { success, enabled }
 // DELETE /:provider          revoke -> { success, message, revoked, refused } (success false: Composio refused some)
 
@@ -18,8 +18,8 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/', async (req, res) => {
-    const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
-    res.json(providersJson(team, providers, deps.composio !== null));
+    const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadTeamIntegrations(tx, team) }));
+    res.json(teamIntegrationsJson(team, providers, deps.composio !== null));
   });
 
   router.post('/sync', async (req, res) => {
@@ -29,13 +29,13 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
   router.patch('/:provider/toggle', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
-    const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled, confirm));
+    const message = await withTeam(db, req, (tx, team) => toggleIntegration(tx, team, slug, enabled, confirm));
     res.json({ success: true, enabled, message });
   });
 
   router.delete('/:provider', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
+    const outcome = await revokeIntegration(deps, req.session.userId!, teamIdOf(req), slug);
     res.json({ success: outcome.complete, message: outcome.message, revoked: outcome.revoked, refused: outcome.refused });
   });
 

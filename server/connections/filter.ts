@@ -1,12 +1,12 @@
 import { filterQuerySchema, type Choice, type Filterable } from '../filters/integration-filter';
-import type { ProviderStatus, ProviderView } from './service';
+import type { TeamIntegrationStatus, TeamIntegrationView } from './service';
 
 /**
- * The team page lists OAuth2 providers (Composio accounts) and, apart, the integrations that take
+ * The team page lists OAuth2 integrations (Composio accounts) and, apart, the integrations that take
  * API keys: "OAuth2" shows the first, "API key" the second. An API-key integration is connected
  * once it has a key.
  */
-export const TEAM_STATUS_CHOICES: Choice<ProviderStatus>[] = [
+export const TEAM_STATUS_CHOICES: Choice<TeamIntegrationStatus>[] = [
   { value: 'connected', label: 'Connected' },
   { value: 'not_connected', label: 'Not connected' },
   { value: 'needs_reconnect', label: 'Needs reconnect' },
@@ -23,14 +23,14 @@ export const teamFilterSchema = filterQuerySchema(
   TEAM_AUTH_CHOICES.map((c) => c.value),
 );
 
-const STATUS_WORDS: Record<ProviderStatus, string> = {
+const STATUS_WORDS: Record<TeamIntegrationStatus, string> = {
   connected: 'connected',
   not_connected: 'not connected',
   needs_reconnect: 'needs reconnect needs attention expired',
   disabled: 'disabled here',
 };
 
-export function providerFilterable(provider: ProviderView): Filterable {
+export function teamIntegrationFilterable(provider: TeamIntegrationView): Filterable {
   return {
     label: provider.label,
     description: `${provider.description} ${provider.whyNeeded}`,
@@ -48,7 +48,7 @@ export function apiKeyFilterable(integration: {
   category: string;
   key_count: number;
 }): Filterable {
-  const status: ProviderStatus = integration.key_count > 0 ? 'connected' : 'not_connected';
+  const status: TeamIntegrationStatus = integration.key_count > 0 ? 'connected' : 'not_connected';
   return {
     label: integration.label,
     description: integration.description,

@@ -28,7 +28,7 @@ export const pickerWithKeyUrl = (returnTo: string, integrationId: number, keyId:
 
 /**
  * "How to connect" from an assistant's page: the add-key form for an integration that takes only
- * API keys (or takes them too, when Composio is not set up), else the provider on the team page.
+ * API keys (or takes them too, when Composio is not set up), else the integration on the team page.
  * Members cannot add keys: they get the integration's keys on the team page.
  */
 export function howToConnectUrl(

@@ -1,7 +1,7 @@
 import type { Tx } from '../db';
 import { OAUTH2_LABEL } from '../composio/account-label';
 
-export interface ProviderRow {
+export interface TeamIntegrationRow {
   integration_id: number;
   slug: string;
   label: string;
@@ -11,7 +11,7 @@ export interface ProviderRow {
   why_needed: string;
   required: boolean;
   connect_steps: string[];
-  /** oauth2, or api_key_or_oauth2 for a provider that also takes API keys. */
+  /** oauth2, or api_key_or_oauth2 for an integration that also takes API keys. */
   auth: string;
   composio_toolkits: string[];
   /** Accounts still present in Composio and not revoked. */
@@ -26,18 +26,18 @@ export interface ProviderRow {
   account_label: string | null;
   connected_at: Date | null;
   last_synced_at: Date | null;
-  /** False when an admin disabled the provider here. */
+  /** False when an admin disabled the integration here. */
   enabled: boolean;
   used_by: number;
 }
 
 /**
- * Every Composio provider with the team's state for it: one statement. Per provider, the count and
+ * Every Composio integration with the team's state for it: one statement. Per integration, the count and
  * the best account come from oauth2_connections_present_idx, and used_by is one grouped pass over
  * the team's assistant rows (migrations/1764300000000_page-indexes.sql).
  */
-export function listProviders(tx: Tx, teamId: number) {
-  return tx.query<ProviderRow & Record<string, unknown>>(
+export function listTeamIntegrations(tx: Tx, teamId: number) {
+  return tx.query<TeamIntegrationRow & Record<string, unknown>>(
     `WITH used AS (
        -- One row per assistant and integration (UNIQUE (assistant_id, integration_id)): this counts assistants.
        SELECT pi.integration_id, count(*) AS used_by,
@@ -77,8 +77,8 @@ export function listProviders(tx: Tx, teamId: number) {
   );
 }
 
-/** Names of the team's assistants that use one of the provider's accounts, by name. */
-export function listAssistantsUsingProvider(tx: Tx, teamId: number, integrationId: number) {
+/** Names of the team's assistants that use one of the integration's accounts, by name. */
+export function listAssistantsUsingIntegration(tx: Tx, teamId: number, integrationId: number) {
   return tx.query<{ name: string }>(
     `SELECT p.name
        FROM assistant_integrations pi JOIN assistants p ON p.id = pi.assistant_id AND p.team_id = pi.team_id
@@ -88,14 +88,14 @@ export function listAssistantsUsingProvider(tx: Tx, teamId: number, integrationI
   );
 }
 
-export function findProvider(tx: Tx, slug: string) {
+export function findOAuth2Integration(tx: Tx, slug: string) {
   return tx.maybeOne<{ id: number; slug: string; label: string }>(
     'SELECT id, slug, label FROM integrations WHERE slug = $1 AND cardinality(composio_toolkits) > 0',
     [slug],
   );
 }
 
-export function setProviderEnabled(tx: Tx, teamId: number, integrationId: number, enabled: boolean) {
+export function setIntegrationEnabled(tx: Tx, teamId: number, integrationId: number, enabled: boolean) {
   return tx.query<{ id: number }>(
     `UPDATE oauth2_connections SET enabled = $3
       WHERE team_id = $1 AND integration_id = $2 AND revoked_at IS NULL AND disconnected_at IS NULL
@@ -104,7 +104,7 @@ export function setProviderEnabled(tx: Tx, teamId: number, integrationId: number
   );
 }
 
-/** The provider's accounts that are still there, locked so a concurrent revoke or sync waits. */
+/** The integration's accounts that are still there, locked so a concurrent revoke or sync waits. */
 export interface ApiKeyRow {
   id: number;
   integration_id: number;

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Database } from '../db';
 import type { ComposioGateway } from '../composio/types';
 import { ComposioError, composioFailureMessage } from '../composio/types';
-import { revokeProvider } from '../composio/revoke';
+import { revokeIntegration } from '../composio/revoke';
 import { describeLosses, previewSyncLosses, syncJson, syncMessage, syncTeam } from '../composio/sync';
 import { HttpError } from '../http/errors';
 import { handleForm } from '../http/form';
@@ -14,7 +14,7 @@ import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { applyFilter, categoriesOf, describeFilter } from '../filters/integration-filter';
-import { TEAM_AUTH_CHOICES, TEAM_STATUS_CHOICES, apiKeyFilterable, providerFilterable, teamFilterSchema } from './filter';
+import { TEAM_AUTH_CHOICES, TEAM_STATUS_CHOICES, apiKeyFilterable, teamIntegrationFilterable, teamFilterSchema } from './filter';
 import { assistantReturnPath, pickerWithKeyUrl } from './key-form-link';
 import { apiKeySchema, pageQuerySchema, providerParam, syncSchema, toggleSchema } from './schemas';
 import {
@@ -23,11 +23,11 @@ import {
   loadApiKeysPage,
   loadConnectionsPage,
   loadDisableConfirmation,
-  loadProvider,
-  loadProviders,
-  providersJson,
+  loadTeamIntegration,
+  loadTeamIntegrations,
+  teamIntegrationsJson,
   removeApiKey,
-  toggleProvider,
+  toggleIntegration,
 } from './service';
 
 // Mounted at /app/team/:teamId/integrations (HTML forms; each change answers 303 back with a flash)
@@ -48,7 +48,7 @@ import {
 // npm run team:composio. See docs/decisions/013-team-composio-user-id.md.)
 
 export const CONNECT_TARGET = 'connect-body';
-/** The filter form swaps only the list of providers and API keys (and its count). */
+/** The filter form swaps only the list of integrations and API keys (and its count). */
 const LIST_TARGET = 'integration-list';
 
 export interface ConnectionDeps {
@@ -63,16 +63,16 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
 
   router.get('/', async (req, res) => {
     if (wantsJson(req)) {
-      // The filter is for people: the JSON answer lists every provider, whatever the query string.
-      const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadProviders(tx, team) }));
-      return res.json(providersJson(team, providers, deps.composio !== null));
+      // The filter is for people: the JSON answer lists every integration, whatever the query string.
+      const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadTeamIntegrations(tx, team) }));
+      return res.json(teamIntegrationsJson(team, providers, deps.composio !== null));
     }
     await showTeamPage(deps, req, res);
   });
 
   router.get('/:provider/connect', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    const { team, provider } = await withTeam(db, req, async (tx, team) => ({ team, provider: await loadProvider(tx, team, slug) }));
+    const { team, provider } = await withTeam(db, req, async (tx, team) => ({ team, provider: await loadTeamIntegration(tx, team, slug) }));
     const view = htmxTarget(req) === CONNECT_TARGET ? 'connections/_connect' : 'connections/connect';
     res.render(view, { title: `Connect ${provider.label}`, team, provider, ...composioLocals(deps, team) });
   });
@@ -101,7 +101,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const slug = parse(providerParam, req.params.provider);
     const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
     try {
-      const message = await withTeam(db, req, (tx, team) => toggleProvider(tx, team, slug, enabled, confirm));
+      const message = await withTeam(db, req, (tx, team) => toggleIntegration(tx, team, slug, enabled, confirm));
       await done(req, res, { to: teamPageUrl(req), row: `provider-${slug}`, message, json: { enabled } });
     } catch (error) {
       if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
@@ -119,7 +119,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const slug = parse(providerParam, req.params.provider);
     const { team, provider } = await withTeam(db, req, async (tx, team) => {
       requireAdmin(team, 'revoke connections');
-      return { team, provider: await loadProvider(tx, team, slug) };
+      return { team, provider: await loadTeamIntegration(tx, team, slug) };
     });
     res.render('connections/revoke', { title: `Revoke ${provider.label}`, team, provider });
   });
@@ -127,7 +127,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.post('/:provider/revoke', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
-      const outcome = await revokeProvider(deps, req.session.userId!, teamIdOf(req), slug);
+      const outcome = await revokeIntegration(deps, req.session.userId!, teamIdOf(req), slug);
       await done(req, res, {
         to: teamPageUrl(req),
         row: `provider-${slug}`,
@@ -187,7 +187,7 @@ async function showTeamPage(
 ): Promise<void> {
   const filter = parse(teamFilterSchema, req.query);
   const view = await withTeam(deps.db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
-  const providers = applyFilter(view.providers, providerFilterable, filter);
+  const providers = applyFilter(view.providers, teamIntegrationFilterable, filter);
   const apiKeyIntegrations = applyFilter(view.apiKeyIntegrations, apiKeyFilterable, filter);
   const openKeyForm = refused?.openKeyForm ?? providerParam.safeParse(req.query.add_key).data ?? null;
   res.render(htmxTarget(req) === LIST_TARGET ? 'connections/_filtered' : 'connections/page', {

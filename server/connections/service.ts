@@ -8,19 +8,19 @@ import {
   deleteApiKey,
   findApiKey,
   findApiKeyIntegration,
-  findProvider,
+  findOAuth2Integration,
   insertApiKey,
   listApiKeyIntegrationsWithKeys,
   listApiKeysPage,
-  listAssistantsUsingProvider,
-  listProviders,
-  setProviderEnabled,
-  type ProviderRow,
+  listAssistantsUsingIntegration,
+  listTeamIntegrations,
+  setIntegrationEnabled,
+  type TeamIntegrationRow,
 } from './queries';
 
-export type ProviderStatus = 'connected' | 'disabled' | 'not_connected' | 'needs_reconnect';
+export type TeamIntegrationStatus = 'connected' | 'disabled' | 'not_connected' | 'needs_reconnect';
 
-export interface ProviderView {
+export interface TeamIntegrationView {
   provider: string;
   label: string;
   icon: string;
@@ -33,7 +33,7 @@ export interface ProviderView {
   takesApiKeys: boolean;
   connected: boolean;
   enabled: boolean;
-  status: ProviderStatus;
+  status: TeamIntegrationStatus;
   accountEmail: string | null;
   /** The account named for people: its identity, or "Gmail account ending …a1b2". */
   accountLabel: string | null;
@@ -48,9 +48,9 @@ export interface ProviderView {
  * Not connected: no account in Composio. Needs reconnect: accounts, but none usable (EXPIRED,
  * FAILED, INACTIVE, INITIATED, disabled in Composio). Otherwise connected, or disabled here.
  */
-export function toProviderView(row: ProviderRow): ProviderView {
+export function toTeamIntegrationView(row: TeamIntegrationRow): TeamIntegrationView {
   const connected = row.accounts > 0 && row.best_usable === true;
-  const status: ProviderStatus =
+  const status: TeamIntegrationStatus =
     row.accounts === 0 ? 'not_connected' : !connected ? 'needs_reconnect' : row.enabled ? 'connected' : 'disabled';
   return {
     provider: row.slug,
@@ -69,14 +69,14 @@ export function toProviderView(row: ProviderRow): ProviderView {
     accountLabel: row.account_label,
     usedAccountId: row.used_account_id,
     connectedAt: row.connected_at,
-    // A provider with no account was never synced in: "synced <date>" would be the team's last sync.
+    // An integration with no account was never synced in: "synced <date>" would be the team's last sync.
     lastSyncedAt: row.accounts > 0 ? row.last_synced_at : null,
     usedBy: row.used_by,
   };
 }
 
-/** The dashboard design's shape for the team's providers. */
-export function providersJson(team: TeamContext, providers: ProviderView[], configured: boolean) {
+/** The dashboard design's shape for the team's integrations. */
+export function teamIntegrationsJson(team: TeamContext, providers: TeamIntegrationView[], configured: boolean) {
   return {
     configured,
     lastSyncedAt: team.lastSyncedAt,
@@ -96,48 +96,48 @@ export function providersJson(team: TeamContext, providers: ProviderView[], conf
   };
 }
 
-export async function loadProviders(tx: Tx, team: TeamContext): Promise<ProviderView[]> {
-  return (await listProviders(tx, team.id)).map(toProviderView);
+export async function loadTeamIntegrations(tx: Tx, team: TeamContext): Promise<TeamIntegrationView[]> {
+  return (await listTeamIntegrations(tx, team.id)).map(toTeamIntegrationView);
 }
 
-/** The team integrations page: its three reads (providers, API keys, activity) in one statement, however large the team. */
+/** The team integrations page: its three reads (integrations, API keys, activity) in one statement, however large the team. */
 export async function loadConnectionsPage(tx: Tx, team: TeamContext) {
   const [providers, apiKeyIntegrations, activity] = await readTogether(tx, (batch) => [
-    loadProviders(batch, team),
+    loadTeamIntegrations(batch, team),
     listApiKeyIntegrationsWithKeys(batch, team.id),
     listRecentAudit(batch, team.id, 20),
   ]);
   return { providers, apiKeyIntegrations, activity };
 }
 
-export async function loadProvider(tx: Tx, team: TeamContext, slug: string): Promise<ProviderView> {
-  const provider = (await loadProviders(tx, team)).find((p) => p.provider === slug);
+export async function loadTeamIntegration(tx: Tx, team: TeamContext, slug: string): Promise<TeamIntegrationView> {
+  const provider = (await loadTeamIntegrations(tx, team)).find((p) => p.provider === slug);
   if (!provider) throw notFound('That integration');
   return provider;
 }
 
-/** The disable confirmation page: the provider and the names of the assistants that would lose it. */
+/** The disable confirmation page: the integration and the names of the assistants that would lose it. */
 export async function loadDisableConfirmation(tx: Tx, team: TeamContext, slug: string) {
   requireAdmin(team, 'enable or disable connections');
-  const provider = await loadProvider(tx, team, slug);
-  const integration = await findProvider(tx, slug);
-  const assistants = (await listAssistantsUsingProvider(tx, team.id, integration!.id)).map((a) => a.name);
+  const provider = await loadTeamIntegration(tx, team, slug);
+  const integration = await findOAuth2Integration(tx, slug);
+  const assistants = (await listAssistantsUsingIntegration(tx, team.id, integration!.id)).map((a) => a.name);
   return { provider, assistants };
 }
 
 /**
- * Local only: Composio is not told. Assistants using a disabled provider show "Connection lost",
+ * Local only: Composio is not told. Assistants using a disabled integration show "Connection lost",
  * so disabling one that assistants use needs `confirmed` (409 confirmation_required otherwise).
  */
-export async function toggleProvider(tx: Tx, team: TeamContext, slug: string, enabled: boolean, confirmed = false): Promise<string> {
+export async function toggleIntegration(tx: Tx, team: TeamContext, slug: string, enabled: boolean, confirmed = false): Promise<string> {
   requireAdmin(team, 'enable or disable connections');
-  const provider = await findProvider(tx, slug);
+  const provider = await findOAuth2Integration(tx, slug);
   if (!provider) throw notFound('That integration');
   if (!enabled && !confirmed) {
-    const assistants = (await listAssistantsUsingProvider(tx, team.id, provider.id)).map((a) => a.name);
+    const assistants = (await listAssistantsUsingIntegration(tx, team.id, provider.id)).map((a) => a.name);
     if (assistants.length > 0) throw disableNeedsConfirmation(provider.label, assistants);
   }
-  const changed = await setProviderEnabled(tx, team.id, provider.id, enabled);
+  const changed = await setIntegrationEnabled(tx, team.id, provider.id, enabled);
   if (changed.length === 0)
     throw new HttpError(
       409,

@@ -17,7 +17,7 @@ export interface TeamContext {
   lastSyncKind: 'manual' | 'automatic' | null;
   /** Why the background sync left Composio's last listing unapplied, until a person syncs. */
   syncPausedReason: string | null;
-  /** Providers whose accounts are all unusable (expired, failed, disabled in Composio): the nav shows the count. */
+  /** Integrations whose accounts are all unusable (expired, failed, disabled in Composio): the nav shows the count. */
   needsReconnect: number;
   /** Every team of the user, for the team switcher. */
   teams: { id: number; name: string }[];

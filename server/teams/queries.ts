@@ -33,7 +33,7 @@ export interface TeamRow {
 }
 
 /**
- * The acting user's teams, each with the user's role and how many providers need reconnecting (the
+ * The acting user's teams, each with the user's role and how many integrations need reconnecting (the
  * nav's count). No parameters: it can ride in the BEGIN round trip (Database.withUserReading).
  * Every request pays for it, so the count looks at one account per integration (the best one, the
  * first entry of oauth2_connections_present_idx) rather than at every account of the team: a

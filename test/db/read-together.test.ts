@@ -3,7 +3,7 @@ import { readTogether } from '../../server/db/together';
 import { listCalls, listTokens } from '../../server/assistant-access/queries';
 import { listCatalogForAssistant } from '../../server/assistant-integrations/queries';
 import { listRecentAudit } from '../../server/audit/queries';
-import { listApiKeyIntegrationsWithKeys, listProviders } from '../../server/connections/queries';
+import { listApiKeyIntegrationsWithKeys, listTeamIntegrations } from '../../server/connections/queries';
 import { listToolSources } from '../../server/mcp/queries';
 import { createUser, makeTestApp, type TestApp } from '../helpers/app';
 import { seedTeamData } from '../helpers/fixtures';
@@ -23,7 +23,7 @@ const pageReads = (q: Tx, teamId: number, assistantId: number) =>
     listTokens(q, teamId, assistantId),
     listToolSources(q, { teamId, assistantId }),
     listCalls(q, teamId, assistantId, 20, null),
-    listProviders(q, teamId),
+    listTeamIntegrations(q, teamId),
     listApiKeyIntegrationsWithKeys(q, teamId),
     listRecentAudit(q, teamId, 20),
     listCalls(q, teamId, -1, 20, null), // none
