@@ -23,7 +23,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglite);
 const { PGLiteSocketServer } = require(workerData.pgliteSocket);
 (async () => {
-  const db = await PGlite.create(workerData.pgdata);
+  const db = await PGlite.create(workerData.pgdata, { postgresqlconf: workerData.settings });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
   try {
     await server.start();
@@ -41,6 +41,14 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocket);
 })().catch((error) => parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) }));
 `;
 
+/**
+ * PostgreSQL's shared_buffers default (128 MB) is sized for a server of its own; inside the app's
+ * process it is most of the memory the embedded database takes (the app measured 450-510 MB
+ * resident with it). A small team's data fits in 16 MB, and pages read past it come from the
+ * operating system's file cache (docs/decisions/001-embedded-database.md).
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers = 16MB'];
+
 /** Takes the data directory's lock before PGlite opens a file; refuses with EmbeddedDatabaseBusyError if another process has it. */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const lock = acquireEmbeddedLock(dataDir);
@@ -57,6 +65,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
         // The app uses one connection (see the decision record); a little headroom lets a closing
         // connection finish while the next one opens.
         maxConnections: 4,
+        settings: EMBEDDED_SETTINGS,
       },
     });
     const running = worker;

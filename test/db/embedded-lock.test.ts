@@ -24,6 +24,22 @@ afterAll(() => {
 
 const lockOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'embedded-db.json'), 'utf8')) as { pid: number; port: number };
 
+describe('the embedded database', () => {
+  it("keeps 16 MB of shared buffers, not the 128 MB a server of its own would (its memory is the app's)", async () => {
+    const embedded = await startEmbeddedDatabase(tempDir());
+    const db = createDatabase({ connectionString: embedded.connectionString, description: 'settings test', maxConnections: 1 });
+    try {
+      const row = await db.withOwner((tx) =>
+        tx.one<{ shared_buffers: string }>("SELECT current_setting('shared_buffers') AS shared_buffers"),
+      );
+      expect(row.shared_buffers).toBe('16MB');
+    } finally {
+      await db.close();
+      await embedded.stop();
+    }
+  }, 90_000);
+});
+
 describe('the embedded data directory lock', () => {
   it('is held while the database is open, refuses a second opener, and is released on stop', async () => {
     const dir = tempDir();
