@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { composioLocals, type ConnectionDeps } from '../connections/routes';
 import { howToConnectUrl } from '../connections/key-form-link';
 import { accessUrl, mcpUrl } from '../assistant-access/urls';
-import { AUTH_CHOICES, applyFilter, categoriesOf, describeFilter } from '../filters/integration-filter';
+import { AUTH_CHOICES, applyFilter, carriedFilter, categoriesOf, describeFilter, listQuery } from '../filters/integration-filter';
 import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { parse } from '../http/validate';
@@ -17,6 +17,18 @@ export const LIST_TARGET = 'integration-list';
 
 export function pageUrl(teamId: number, assistantId: number): string {
   return `/app/team/${teamId}/assistant/${assistantId}/integrations`;
+}
+
+/**
+ * The list filter a change on the page came from, "?q=..&status=.." or "": row forms post with it
+ * in their action URL, and the picker (whose own ?q= searches connections) is opened with it in one
+ * `filter` field, so the redirect goes back to the list the person was working in. Bad parts are
+ * dropped, never refused: the change itself goes ahead.
+ */
+export function listQueryOf(req: Request): string {
+  const { filter } = req.query;
+  const source = req.method === 'GET' ? Object.fromEntries(new URLSearchParams(typeof filter === 'string' ? filter : '')) : req.query;
+  return listQuery(carriedFilter(assistantFilterSchema, source));
 }
 
 /** What the assistant's page and its picker need besides their data. */
@@ -39,7 +51,12 @@ export async function renderAssistantPage(deps: ConnectionDeps, req: Request, re
   const assistantId = parse(idParam('assistant id'), req.params.assistantId);
   const json = wantsJson(req);
   // The filter is for people: JSON answers list every integration, whatever the query string.
-  const filter = json ? null : parse(assistantFilterSchema, req.query);
+  // A refused form on the page (a POST) carries its filter; only the page's own GET refuses a bad one.
+  const filter = json
+    ? null
+    : req.method === 'GET'
+      ? parse(assistantFilterSchema, req.query)
+      : carriedFilter(assistantFilterSchema, req.query);
   const listOnly = htmxTarget(req) === LIST_TARGET;
   const { team, assistant, integrations, access } = await withTeam(deps.db, req, async (tx, team) =>
     // The MCP sections (tokens, tool permissions, calls) are on the full HTML page only.
@@ -60,6 +77,7 @@ export async function renderAssistantPage(deps: ConnectionDeps, req: Request, re
     groups: groupByCategory(shown),
     q,
     filter,
+    listQuery: listQuery(filter),
     filterAction: pageUrl(team.id, assistant.id),
     filterSummary: describeFilter(filter!, ASSISTANT_STATUS_CHOICES),
     statusChoices: ASSISTANT_STATUS_CHOICES,

@@ -9,7 +9,7 @@ import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { InputError, parse } from '../http/validate';
 import { withTeam, type TeamContext } from '../teams/context';
-import { LIST_TARGET, pageUrl, renderAssistantPage, setAssistantPageLocals } from './page';
+import { LIST_TARGET, listQueryOf, pageUrl, renderAssistantPage, setAssistantPageLocals } from './page';
 import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
 import {
   addIntegration,
@@ -29,9 +29,10 @@ export { LIST_TARGET, pageUrl };
 
 // Mounted at /app/team/:teamId/assistant/:assistantId/integrations
 // GET  /                      the page (JSON with Accept: application/json); ?q=&status=&auth=&category= filter the HTML
-// GET  /add/:integrationId    connection picker: a page, or the dialog fragment for htmx
+// GET  /add/:integrationId    connection picker: a page, or the dialog fragment for htmx (?filter=<the list's query>)
 // POST /add/:integrationId    add, or switch connection (api_connection_id | oauth2_connection_id)
 // POST /remove/:integrationId remove
+// (Row forms post to ...?q=&status=&auth=&category=, the list's filter, and are sent back to it.)
 // POST /                      legacy bulk form (integration_ids, connection_<id>)
 // POST /sync                  sync the team's connections from Composio, back to this page
 
@@ -74,7 +75,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
         };
       });
       await done(req, res, {
-        to: pageUrl(team.id, assistant.id),
+        to: pageUrl(team.id, assistant.id) + listQueryOf(req),
         row: `integration-${outcome.integration.slug}`,
         kind: outcome.change === 'unchanged' ? 'info' : 'success',
         message: addMessage(outcome, assistant),
@@ -94,7 +95,7 @@ export function assistantIntegrationRoutes(deps: ConnectionDeps): Router {
     });
     const { integration, ...json } = result;
     await done(req, res, {
-      to: pageUrl(team.id, assistant.id),
+      to: pageUrl(team.id, assistant.id) + listQueryOf(req),
       row: `integration-${integration}`,
       kind: result.removed ? 'success' : 'info',
       message: result.message,
@@ -175,6 +176,7 @@ function renderPicker(
     ...view,
     title: `Add ${view.integration.label} to ${view.assistant.name}`,
     pageUrl: pageUrl(view.team.id, view.assistant.id),
+    listQuery: listQueryOf(req),
   };
   const fragment = htmxTarget(req) === PICKER_TARGET;
   res.render(fragment ? 'assistant-integrations/_picker' : 'assistant-integrations/picker', locals);

@@ -1,4 +1,4 @@
-import { filterQuerySchema, type Choice, type Filterable } from '../filters/integration-filter';
+import { carriedFilter, filterQuerySchema, listQuery, type Choice, type Filterable } from '../filters/integration-filter';
 import type { TeamIntegrationStatus, TeamIntegrationView } from './service';
 
 /**
@@ -22,6 +22,13 @@ export const teamFilterSchema = filterQuerySchema(
   TEAM_STATUS_CHOICES.map((c) => c.value),
   TEAM_AUTH_CHOICES.map((c) => c.value),
 );
+
+/**
+ * The list filter a change on the team page came from ("?q=..&status=.." or ""): row forms and the
+ * confirmation pages between them carry it in their URLs, and the change goes back to that list.
+ * Bad parts are dropped, never refused.
+ */
+export const teamListQuery = (query: unknown) => listQuery(carriedFilter(teamFilterSchema, query));
 
 const STATUS_WORDS: Record<TeamIntegrationStatus, string> = {
   connected: 'connected',

@@ -13,8 +13,15 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
-import { applyFilter, categoriesOf, describeFilter } from '../filters/integration-filter';
-import { TEAM_AUTH_CHOICES, TEAM_STATUS_CHOICES, apiKeyFilterable, teamIntegrationFilterable, teamFilterSchema } from './filter';
+import { applyFilter, carriedFilter, categoriesOf, describeFilter, listQuery } from '../filters/integration-filter';
+import {
+  TEAM_AUTH_CHOICES,
+  TEAM_STATUS_CHOICES,
+  apiKeyFilterable,
+  teamIntegrationFilterable,
+  teamFilterSchema,
+  teamListQuery,
+} from './filter';
 import { assistantReturnPath, pickerWithKeyUrl } from './key-form-link';
 import { apiKeySchema, pageQuerySchema, providerParam, syncSchema, toggleSchema } from './schemas';
 import {
@@ -44,6 +51,8 @@ import {
 // POST /:provider/api-keys        add an API key (label, key; return_to: back to that assistant's picker)
 // GET  /api-keys/:keyId/delete    confirmation
 // POST /api-keys/:keyId/delete    delete an API key
+// Row forms, and the confirmation pages they lead to, carry the list's ?q=&status=&auth=&category= in
+// their URLs: each change goes back to the filtered list the person was working in.
 // (The team's Composio user id is not chosen here: it is generated, or bound by an operator with
 // npm run team:composio. See docs/decisions/013-team-composio-user-id.md.)
 
@@ -102,17 +111,17 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
     try {
       const message = await withTeam(db, req, (tx, team) => toggleIntegration(tx, team, slug, enabled, confirm));
-      await done(req, res, { to: teamPageUrl(req), row: `provider-${slug}`, message, json: { enabled } });
+      await done(req, res, { to: listPageUrl(req), row: `provider-${slug}`, message, json: { enabled } });
     } catch (error) {
       if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
-      res.redirect(303, `${teamPageUrl(req)}/${slug}/disable`);
+      res.redirect(303, `${teamPageUrl(req)}/${slug}/disable${teamListQuery(req.query)}`);
     }
   });
 
   router.get('/:provider/disable', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
     const { team, view } = await withTeam(db, req, async (tx, team) => ({ team, view: await loadDisableConfirmation(tx, team, slug) }));
-    res.render('connections/disable', { title: `Disable ${view.provider.label}`, team, ...view });
+    res.render('connections/disable', { title: `Disable ${view.provider.label}`, team, ...view, listQuery: teamListQuery(req.query) });
   });
 
   router.get('/:provider/revoke', async (req, res) => {
@@ -121,15 +130,15 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
       requireAdmin(team, 'revoke connections');
       return { team, provider: await loadTeamIntegration(tx, team, slug) };
     });
-    res.render('connections/revoke', { title: `Revoke ${provider.label}`, team, provider });
+    res.render('connections/revoke', { title: `Revoke ${provider.label}`, team, provider, listQuery: teamListQuery(req.query) });
   });
 
   router.post('/:provider/revoke', async (req, res) => {
     const slug = parse(providerParam, req.params.provider);
-    await withComposioFailureAsFlash(req, res, teamPageUrl(req), async () => {
+    await withComposioFailureAsFlash(req, res, listPageUrl(req), async () => {
       const outcome = await revokeIntegration(deps, req.session.userId!, teamIdOf(req), slug);
       await done(req, res, {
-        to: teamPageUrl(req),
+        to: listPageUrl(req),
         row: `provider-${slug}`,
         kind: outcome.complete ? 'success' : 'error',
         message: outcome.message,
@@ -155,7 +164,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
       const added = await withTeam(db, req, (tx, team) => addApiKey(tx, team, slug, form, config.encryptionKey));
       const back = returnTo
         ? { to: pickerWithKeyUrl(returnTo, added.integrationId, added.keyId) }
-        : { to: teamPageUrl(req), row: `api-keys-${slug}` };
+        : { to: listPageUrl(req), row: `api-keys-${slug}` };
       await done(req, res, { ...back, message: added.message });
     });
   });
@@ -163,13 +172,13 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.get('/api-keys/:keyId/delete', async (req, res) => {
     const keyId = parse(idParam('API key id'), req.params.keyId);
     const { team, key } = await withTeam(db, req, async (tx, team) => ({ team, key: await loadApiKey(tx, team, keyId) }));
-    res.render('connections/api-key-delete', { title: `Delete ${key.label}`, team, key });
+    res.render('connections/api-key-delete', { title: `Delete ${key.label}`, team, key, listQuery: teamListQuery(req.query) });
   });
 
   router.post('/api-keys/:keyId/delete', async (req, res) => {
     const keyId = parse(idParam('API key id'), req.params.keyId);
     const { message, integration } = await withTeam(db, req, (tx, team) => removeApiKey(tx, team, keyId));
-    await done(req, res, { to: teamPageUrl(req), row: `api-keys-${integration}`, message });
+    await done(req, res, { to: listPageUrl(req), row: `api-keys-${integration}`, message });
   });
 
   return router;
@@ -185,7 +194,8 @@ async function showTeamPage(
   res: Response,
   refused?: { openKeyForm: string; returnTo: string | null },
 ): Promise<void> {
-  const filter = parse(teamFilterSchema, req.query);
+  // A refused add-key form carries the list's filter; only the page's own GET refuses a bad one.
+  const filter = refused ? carriedFilter(teamFilterSchema, req.query) : parse(teamFilterSchema, req.query);
   const view = await withTeam(deps.db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
   const providers = applyFilter(view.providers, teamIntegrationFilterable, filter);
   const apiKeyIntegrations = applyFilter(view.apiKeyIntegrations, apiKeyFilterable, filter);
@@ -198,6 +208,7 @@ async function showTeamPage(
     openKeyForm,
     returnTo: refused ? refused.returnTo : openKeyForm ? assistantReturnPath(req.query.return_to, view.team.id) : null,
     filter,
+    listQuery: listQuery(filter),
     filterAction: teamPageUrl(req),
     filterSummary: describeFilter(filter, TEAM_STATUS_CHOICES),
     statusChoices: TEAM_STATUS_CHOICES,
@@ -259,4 +270,9 @@ async function withComposioFailureAsFlash(req: Request, res: Response, backTo: s
 
 function teamPageUrl(req: Request): string {
   return `/app/team/${teamIdOf(req)}/integrations`;
+}
+
+/** The team page with the filter the change came from. */
+function listPageUrl(req: Request): string {
+  return teamPageUrl(req) + teamListQuery(req.query);
 }

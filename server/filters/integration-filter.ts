@@ -105,3 +105,29 @@ export function describeFilter(filter: IntegrationFilter, statuses: Choice<strin
   ].filter(Boolean);
   return parts.join(', ');
 }
+
+const FILTER_KEYS = ['q', 'status', 'auth', 'category'] as const;
+
+/**
+ * The list filter a change carries back to its page (in the form's action URL, see listQuery): each
+ * part checked by the page's own schema, and a part that fails is dropped rather than refused, so a
+ * stale or tampered filter never stops the change itself. Missing parts (legacy forms) are "all".
+ */
+export function carriedFilter<S extends string>(schema: ReturnType<typeof filterQuerySchema<S>>, source: unknown): IntegrationFilter<S> {
+  const values = (source && typeof source === 'object' ? source : {}) as Record<string, unknown>;
+  const filter: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const part = schema.shape[key].safeParse(values[key]);
+    filter[key] = part.success ? part.data : '';
+  }
+  return filter as unknown as IntegrationFilter<S>;
+}
+
+/** "?q=mail&status=added" (only the parts set), or "" for no filter: appended to a page's URL or a form's action. */
+export function listQuery(filter: IntegrationFilter | null): string {
+  if (!filter) return '';
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filter[key]) params.set(key, filter[key]);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
