@@ -115,6 +115,36 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', showResult);
   else showResult();
 
+  // A link to something behind a <details> (#add-key-<slug>: "How to connect" of an API-key
+  // integration, the Add-key links of the team page) opens it and puts focus in its first field,
+  // on a full load, on a boosted navigation (htmx swaps the page in; the browser reveals nothing)
+  // and on a link within the page. Without JavaScript the browser may open it, or "Add key" does.
+  function openHashTarget() {
+    var id;
+    try {
+      id = decodeURIComponent(window.location.hash.slice(1));
+    } catch (error) {
+      return; // a malformed fragment names nothing
+    }
+    var target = id && document.getElementById(id);
+    var details = target && target.closest('details');
+    if (!details) return;
+    for (var open = details; open; open = open.parentElement && open.parentElement.closest('details')) open.open = true;
+    var fields = 'input:not([type="hidden"]), select, textarea';
+    var field = target.matches(fields) ? target : target.querySelector(fields) || details.querySelector(fields);
+    if (!field) return;
+    reveal(field);
+    field.focus({ preventScroll: true });
+  }
+  window.addEventListener('hashchange', openHashTarget);
+  document.addEventListener('htmx:afterSettle', function (event) {
+    if (event.detail && event.detail.target === document.body) openHashTarget();
+  });
+  // On a full load the browser, once loaded, moves focus away from anything focused before it
+  // reached the fragment (to the fragment's target, or nowhere): so after that.
+  if (document.readyState === 'complete') openHashTarget();
+  else window.addEventListener('load', openHashTarget);
+
   // Times are written in UTC by the server; the exact time in their title is given again in the
   // viewer's own time zone.
   var localTime = new Intl.DateTimeFormat(undefined, {
