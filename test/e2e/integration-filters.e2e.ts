@@ -74,7 +74,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('status').filter({ hasText: 'Showing 3 of 11 integrations.' }).waitFor();
 
       // Nothing matches: say so, and clear everything with one link.
-      await page.getByRole('radio', { name: 'Built-in' }).check();
+      await page.getByRole('group', { name: 'Connects with' }).getByRole('radio', { name: 'Built-in' }).check();
       if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
       await page.getByText('No integration matches “api key”, status Needs attention, Built-in.').waitFor();
       await noViolations(page, javaScriptEnabled);
@@ -110,9 +110,73 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole('button', { name: 'Add Tavily Search key' }).click();
       await page.locator('p.flash').getByText('Added the API key "E2E team key" for Tavily Search.').waitFor();
       await page.locator('#api-keys-tavily').getByRole('cell', { name: 'E2E team key', exact: true }).waitFor();
+      // Back in the list the person was working in: still only the API keys.
+      expect(page.url()).toMatch(/[?&]auth=api_key/);
+      expect(await page.getByRole('radio', { name: 'API key' }).isChecked()).toBe(true);
+      expect(await rowIds(page, '#integration-list .panel')).toEqual(['api-keys-github', 'api-keys-linear', 'api-keys-tavily']);
+      expect(await page.locator('#provider-gmail').count()).toBe(0);
 
       await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'API keys' }).click();
       await page.waitForURL(/#api-keys-heading$/);
+      if (javaScriptEnabled) expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('keeps the filter after a change and lands at the row, also in a list filtered in place', async () => {
+      const { context, page, errors } = await openSignedIn(running, assistantPage(), { javaScriptEnabled });
+      // Chosen with the chips (with JavaScript the list is swapped in, its forms with it).
+      await page.getByRole('group', { name: 'Connects with' }).getByRole('radio', { name: 'Built-in' }).check();
+      await page.getByRole('group', { name: 'Status' }).getByRole('radio', { name: 'Available' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/status=available/);
+      expect(page.url()).toMatch(/auth=none/);
+      await page.locator('#integration-tavily').waitFor({ state: 'detached' });
+      expect(await assistantRows(page)).toEqual(['integration-web_browser', 'integration-calculator']);
+      await page.getByRole('button', { name: 'Add Web page reader' }).click();
+      await page.locator('p.flash').getByText('Added Web page reader to Sales Assistant.').waitFor();
+      const url = new URL(page.url());
+      expect([url.pathname, url.searchParams.get('auth'), url.searchParams.get('status')]).toEqual([assistantPage(), 'none', 'available']);
+      if (!javaScriptEnabled) expect(url.hash).toBe('#integration-web_browser');
+      expect(await page.getByRole('group', { name: 'Status' }).getByRole('radio', { name: 'Available' }).isChecked()).toBe(true);
+      // Added, it is no longer available: the message is still shown, the list is still the filtered one.
+      expect(await assistantRows(page)).toEqual(['integration-calculator']);
+
+      // Back to everything added, and remove it from there: the list stays "Added".
+      await page.getByRole('group', { name: 'Status' }).getByRole('radio', { name: 'Added' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/status=added/);
+      await page.locator('#integration-web_browser').waitFor();
+      await page.getByRole('button', { name: 'Remove Web page reader' }).click();
+      await page.locator('p.flash').getByText('Removed Web page reader from Sales Assistant.').waitFor();
+      expect(new URL(page.url()).searchParams.get('status')).toBe('added');
+      expect(new URL(page.url()).searchParams.get('auth')).toBe('none');
+      if (javaScriptEnabled) expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('filters by category with chips, by pointer and by keyboard', async () => {
+      const { context, page, errors } = await openSignedIn(running, assistantPage(), { javaScriptEnabled });
+      const categories = page.getByRole('group', { name: 'Category' });
+      expect(await categories.getByRole('radio').first().getAttribute('value')).toBe('');
+      expect(await categories.getByRole('radio', { name: 'All' }).isChecked()).toBe(true);
+      await categories.getByRole('radio', { name: 'Research' }).check();
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForURL(/category=Research/);
+      await page.locator('#integration-calculator').waitFor({ state: 'detached' });
+      expect(await assistantRows(page)).toEqual(['integration-tavily']);
+
+      // The arrow keys move along the chips (one radio group), as with the other chips.
+      await categories.getByRole('radio', { name: 'Research' }).focus();
+      await page.keyboard.press('ArrowRight');
+      expect(await categories.getByRole('radio', { name: 'Built-in' }).isChecked()).toBe(true);
+      if (!javaScriptEnabled) {
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+      }
+      await page.waitForURL(/category=Built-in/);
+      await page.locator('#integration-calculator').waitFor();
+      expect(await assistantRows(page)).toEqual(['integration-web_browser', 'integration-calculator']);
+      await noViolations(page, javaScriptEnabled);
       if (javaScriptEnabled) expect(errors).toEqual([]);
       await context.close();
     });
@@ -151,4 +215,50 @@ it('opens an add-key form linked to by its fragment alone, without JavaScript', 
   expect(await page.locator('#api-keys-linear details').getAttribute('open')).not.toBeNull();
   expect(await page.locator('#key-label-tavily').isVisible()).toBe(false);
   await context.close();
+});
+
+describe('a link to an add-key form, with JavaScript', () => {
+  const focused = (page: Page, selector: string) => page.locator(`${selector}:focus`).waitFor();
+
+  it('opens it and puts focus in its first field: on load, and on a link within the page', async () => {
+    const { context, page, errors } = await openSignedIn(running, `${teamPage()}#add-key-linear`, { javaScriptEnabled: true });
+    await focused(page, '#key-label-linear');
+    expect(await page.locator('#api-keys-linear details').getAttribute('open')).not.toBeNull();
+    expect(await page.locator('#key-label-tavily').isVisible()).toBe(false);
+    await page.evaluate(() => {
+      window.location.hash = '#add-key-tavily';
+    });
+    await focused(page, '#key-label-tavily');
+    expect(await page.locator('#api-keys-tavily details').getAttribute('open')).not.toBeNull();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens it when htmx brings the page in: How to connect, and a link that names only the form', async () => {
+    const { context, page, errors } = await openSignedIn(running, assistantPage(), { javaScriptEnabled: true });
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    await page.locator('#integration-tavily').getByRole('link', { name: 'How to connect Tavily Search' }).click();
+    await page.waitForURL(/#add-key-tavily$/);
+    await focused(page, '#key-label-tavily');
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true); // swapped in, not loaded
+
+    // A boosted link to the team page naming only the form (no ?add_key=): the server leaves it closed.
+    await page.goto(assistantPage());
+    await page.evaluate((href) => {
+      const link = document.createElement('a');
+      link.href = href;
+      link.id = 'e2e-link';
+      link.textContent = 'Add a Linear key';
+      document.querySelector('main')!.prepend(link);
+      (window as unknown as { htmx: { process: (elt: Element) => void } }).htmx.process(link);
+      (window as unknown as { stayed: boolean }).stayed = true;
+    }, `${teamPage()}#add-key-linear`);
+    await page.locator('#e2e-link').click();
+    await page.waitForURL(/#add-key-linear$/);
+    await focused(page, '#key-label-linear');
+    expect(await page.locator('#api-keys-linear details').getAttribute('open')).not.toBeNull();
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

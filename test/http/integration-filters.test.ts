@@ -128,7 +128,29 @@ describe("an assistant's integrations, filtered with the GET form (JavaScript of
     expect(res.text).toMatch(/<input id="filter-q" name="q" type="search"[^>]* value="goo"/);
     expect(res.text).toMatch(/name="status" value="needs_attention" checked/);
     expect(res.text).toMatch(/name="auth" value="oauth2" checked/);
-    expect(res.text).toContain('<option selected>Documents</option>');
+    expect(res.text).toMatch(/name="category" value="Documents" checked/);
+  });
+
+  it('offers each category as a chip, All first, with the values ?category= takes', async () => {
+    const chips = (html: string) =>
+      [...html.matchAll(/<input class="filter-choice" type="radio" name="category" value="([^"]*)"( checked)?><span>([^<]*)<\/span>/g)].map(
+        (m) => `${m[3]}=${m[1]}${m[2] ? ' (checked)' : ''}`,
+      );
+    const all = await s.session.agent.get(s.page);
+    expect(chips(all.text)).toEqual([
+      'All= (checked)',
+      'Required=Required',
+      'Documents=Documents',
+      'Scheduling=Scheduling',
+      'Development=Development',
+      'Productivity=Productivity',
+      'Research=Research',
+      'Built-in=Built-in',
+    ]);
+    expect(all.text).not.toContain('<select');
+    // The chosen one is checked whatever its case; one the catalog does not have checks none.
+    expect(chips((await s.session.agent.get(`${s.page}?category=built-in&status=added`)).text)).toContain('Built-in=Built-in (checked)');
+    expect(chips((await s.session.agent.get(`${s.page}?category=Nope`)).text).filter((c) => c.endsWith('(checked)'))).toEqual([]);
   });
 
   it('answers unknown statuses and auth kinds with a 400 that names the known ones, never a 500', async () => {
