@@ -95,3 +95,52 @@ it('puts the icon and name first and the status below them in a row on a phone',
   expect(description!.width).toBeGreaterThan(250); // the description is not squeezed
   await context.close();
 });
+
+describe('with a dozen categories or more', () => {
+  // A catalog beyond the demo's seven categories, for this test only (the browser tests share the database).
+  const extra = [
+    'Customer relationship management',
+    'Finance',
+    'Marketing',
+    'Support',
+    'Storage',
+    'Analytics',
+    'Communication',
+    'Design',
+  ].map((category, i) => ({ slug: `e2e_category_${i}`, label: `E2E ${category} tool`, category, position: 100 + i }));
+  beforeAll(async () => {
+    await running.t.db.withOwner(async (tx) => {
+      for (const row of extra)
+        await tx.query(
+          `INSERT INTO integrations (slug, label, icon, category, category_position, position, description, auth)
+           VALUES ($1, $2, 'E2', $3, $4, 1, 'A tool of a category the demo does not have.', 'api_key')`,
+          [row.slug, row.label, row.category, row.position],
+        );
+    });
+  });
+  afterAll(async () => {
+    await running.t.db.withOwner((tx) =>
+      tx.query('DELETE FROM integrations WHERE slug = ANY ($1::text[])', [extra.map((row) => row.slug)]),
+    );
+  });
+
+  it.each([true, false])('wraps the category chips at 320 px, nothing scrolls sideways (JavaScript %s)', async (javaScriptEnabled) => {
+    const { context, page } = await newPage(running, { javaScriptEnabled });
+    await page.setViewportSize({ width: 320, height: 800 });
+    await signInAsDemo(page);
+    for (const url of [`/app/team/${teamId}/assistant/${assistantId}/integrations`, `/app/team/${teamId}/integrations`]) {
+      await page.goto(url);
+      const chips = page.getByRole('group', { name: 'Category' }).getByRole('radio');
+      const values = await Promise.all((await chips.all()).map((chip) => chip.getAttribute('value')));
+      expect(values.length).toBeGreaterThanOrEqual(13); // All, the demo's six or seven, the extra eight
+      expect(values).toEqual(expect.arrayContaining(['', ...extra.map((row) => row.category)]));
+      const overflow = await sidewaysOverflow(page);
+      expect({ url, ...overflow }).toEqual({ url, scrollWidth: overflow.clientWidth, clientWidth: 320, wide: [] });
+      // Several lines of chips, each inside the screen (measured on the chips' labels, which stay visible).
+      const boxes = await Promise.all((await page.locator('.category-chips .chip').all()).map(async (chip) => (await chip.boundingBox())!));
+      expect(new Set(boxes.map((box) => Math.round(box.y))).size).toBeGreaterThan(2);
+      expect(boxes.filter((box) => box.x < 0 || box.x + box.width > 320)).toEqual([]);
+    }
+    await context.close();
+  });
+});
