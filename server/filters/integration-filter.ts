@@ -112,6 +112,7 @@ const FILTER_KEYS = ['q', 'status', 'auth', 'category'] as const;
  * The list filter a change carries back to its page (in the form's action URL, see listQuery): each
  * part checked by the page's own schema, and a part that fails is dropped rather than refused, so a
  * stale or tampered filter never stops the change itself. Missing parts (legacy forms) are "all".
+ * See docs/decisions/021-changes-keep-the-list-filter.md.
  */
 export function carriedFilter<S extends string>(schema: ReturnType<typeof filterQuerySchema<S>>, source: unknown): IntegrationFilter<S> {
   const values = (source && typeof source === 'object' ? source : {}) as Record<string, unknown>;
