@@ -13,6 +13,7 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
+import { assistantFilterSchema } from '../assistant-integrations/filter';
 import { applyFilter, carriedFilter, categoriesOf, describeFilter, listQuery } from '../filters/integration-filter';
 import {
   TEAM_AUTH_CHOICES,
@@ -43,7 +44,8 @@ import {
 // GET  /:provider/connect         how to connect: a page, or the dialog fragment for htmx
 // POST /sync                      sync from Composio (confirm=yes when it would remove every connection)
 // GET  /sync/confirm              confirmation: Composio listed no accounts
-// POST /:provider/toggle          enable or disable here (enabled=true|false; confirm=yes to disable one assistants use)
+// POST /:provider/toggle          enable or disable here (enabled=true|false; confirm=yes to disable one assistants use;
+//                                  return_to: the assistant page an Enable came from, to go back to)
 // GET  /:provider/disable         confirmation, naming the assistants that use it
 // GET  /:provider/revoke          confirmation
 // POST /:provider/revoke          revoke in Composio
@@ -111,7 +113,22 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const { enabled, confirm } = parse(toggleSchema, req.body ?? {});
     try {
       const message = await withTeam(db, req, (tx, team) => toggleIntegration(tx, team, slug, enabled, confirm));
-      await done(req, res, { to: listPageUrl(req), row: `provider-${slug}`, message, json: { enabled } });
+      // Enable on an assistant's "Connection lost" row comes back to that assistant's list, at the row.
+      const assistantPage = enabled
+        ? assistantReturnPath((req.body as Record<string, unknown> | undefined)?.return_to, teamIdOf(req))
+        : null;
+      await done(
+        req,
+        res,
+        assistantPage
+          ? {
+              to: assistantPage + listQuery(carriedFilter(assistantFilterSchema, req.query)),
+              row: `integration-${slug}`,
+              message,
+              json: { enabled },
+            }
+          : { to: listPageUrl(req), row: `provider-${slug}`, message, json: { enabled } },
+      );
     } catch (error) {
       if (!isConfirmationRequired(error) || wantsJson(req)) throw error;
       res.redirect(303, `${teamPageUrl(req)}/${slug}/disable${teamListQuery(req.query)}`);

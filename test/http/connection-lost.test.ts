@@ -28,7 +28,7 @@ async function addedWith(options: OAuth2Options & { statusReason?: string }, rol
   const res = await session.agent.get(`/app/team/${user.teamId}/assistant/${assistant.id}/integrations`);
   expect(res.status).toBe(200);
   const row = /<li class="row" id="integration-gmail">([\s\S]*?)<\/li>/.exec(res.text)![1]!;
-  return { teamId: user.teamId, assistantId: assistant.id, row: decodeEntities(row.replace(/\s+/g, ' ')) };
+  return { teamId: user.teamId, assistantId: assistant.id, session, row: decodeEntities(row.replace(/\s+/g, ' ')) };
 }
 
 const buttons = (row: string) => [...row.matchAll(/<(?:button|a)[^>]*>([^<]*)/g)].map((m) => m[1]!.trim()).filter(Boolean);
@@ -80,6 +80,38 @@ describe('Connection lost', () => {
     const row = decodeEntities(/<li class="row" id="integration-tavily">([\s\S]*?)<\/li>/.exec(page.text)![1]!.replace(/\s+/g, ' '));
     expect(row).toContain('The API key it used was deleted.');
     expect(buttons(row)).toEqual(['Choose another', 'Remove']);
+  });
+
+  it("Enable comes back to the assistant, at the row, with the list's filter; elsewhere, or without a valid return_to, to the team page", async () => {
+    const { teamId, assistantId, session, row } = await addedWith({ enabled: false });
+    const page = `/app/team/${teamId}/assistant/${assistantId}/integrations`;
+    expect(row).toContain(`name="return_to" value="${page}"`);
+    const toggle = `/app/team/${teamId}/integrations/gmail/toggle`;
+    const enable = (url: string, returnTo: string, enabled = 'true') =>
+      session.agent.post(url).type('form').send({ _csrf: session.csrf, enabled, confirm: 'yes', return_to: returnTo });
+
+    const back = await enable(`${toggle}?q=gm&status=needs_attention&auth=bogus`, page);
+    expect(back.status).toBe(303);
+    expect(back.headers.location).toBe(`${page}?q=gm&status=needs_attention#integration-gmail`);
+    const after = await session.agent.get(`${page}?q=gm`);
+    const fixed = decodeEntities(/<li class="row" id="integration-gmail">([\s\S]*?)<\/li>/.exec(after.text)![1]!.replace(/\s+/g, ' '));
+    expect(fixed).toContain('Added');
+    expect(fixed).not.toContain('Connection lost');
+    expect(fixed).toContain('Enabled');
+
+    // Disabling never goes back to an assistant; nor does a return_to of another team, or not a page.
+    const other = await createUser(t.db);
+    const otherAssistant = await createAssistant(t.db, other.teamId);
+    const teamPage = `/app/team/${teamId}/integrations#provider-gmail`;
+    for (const [returnTo, enabled] of [
+      [page, 'false'],
+      [`/app/team/${other.teamId}/assistant/${otherAssistant.id}/integrations`, 'true'],
+      ['https://evil.example/app', 'true'],
+      [`${page}/../../../integrations`, 'true'],
+    ] as const) {
+      const res = await enable(toggle, returnTo, enabled);
+      expect([returnTo, res.status, res.headers.location]).toEqual([returnTo, 303, teamPage]);
+    }
   });
 
   it('members see why, but only Choose another', async () => {
