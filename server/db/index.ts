@@ -63,11 +63,14 @@ export interface DatabaseOptions {
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
   /**
-   * Honour ReadOptions.prepare. Only for a PostgreSQL server, where each connection is a session of
-   * its own: the embedded database shares one session across connections, so two connections
-   * preparing the same name would collide (docs/decisions/020-prepared-page-reads.md).
+   * Honour ReadOptions.prepare: 'per-connection' where each connection is a session of its own (a
+   * PostgreSQL server); 'one-session' where every connection shares one session and only one is
+   * open at a time (the embedded database, maxConnections 1): what an earlier connection prepared
+   * outlives it there, so a connection clears it before its first transaction. Two connections open
+   * together on a shared session would collide, so anything else leaves statements unprepared
+   * (docs/decisions/020-prepared-page-reads.md).
    */
-  prepare?: boolean;
+  prepare?: 'per-connection' | 'one-session';
 }
 
 // int8 (counts, bigint ids) as numbers: our values stay far below 2^53.
@@ -85,10 +88,19 @@ export function createDatabase(options: DatabaseOptions): Database {
   // idle one itself; a checked-out one fails its next query, and the transaction discards it.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
+    throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
+  const prepare = options.prepare !== undefined;
+  const cleared = new WeakSet<pg.PoolClient>();
 
   async function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    const tx = wrap(client, options.onStatement, options.prepare ?? false);
+    if (options.prepare === 'one-session' && !cleared.has(client)) {
+      // The session's statements are those of a connection that has gone; ours are not among them yet.
+      await client.query('DEALLOCATE ALL');
+      cleared.add(client);
+    }
+    const tx = wrap(client, options.onStatement, prepare);
     let broken: Error | undefined;
     try {
       options.onStatement?.(begin);

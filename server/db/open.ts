@@ -16,7 +16,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
       connectionString: config.databaseUrl,
       description: `PostgreSQL at ${redactUrl(config.databaseUrl)}`,
       onStatement: options.onStatement,
-      prepare: true,
+      prepare: 'per-connection',
     });
   }
   const embedded = await startEmbeddedDatabase(config.dataDir);
@@ -32,6 +32,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     // One connection: pglite-socket interleaves protocol messages of concurrent connections.
     // See docs/decisions/001-embedded-database.md.
     maxConnections: 1,
+    prepare: 'one-session',
     onStatement: options.onStatement,
     onClose: () => embedded.stop(),
   });

@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createDatabase, type Database } from '../../server/db';
+import { startEmbeddedDatabase } from '../../server/db/embedded';
+import { migrate } from '../../server/db/migrate';
 import { readTogether } from '../../server/db/together';
 import { listApiKeyIntegrationsWithKeys } from '../../server/connections/queries';
 import { createUser, testDatabaseUrl, type TestUser } from '../helpers/app';
@@ -17,7 +22,7 @@ let b: TestUser;
 
 beforeAll(async () => {
   // One connection, so every transaction below runs on the session that prepared the statement.
-  db = createDatabase({ connectionString: testDatabaseUrl(), description: 'prepared test', maxConnections: 1, prepare: true });
+  db = createDatabase({ connectionString: testDatabaseUrl(), description: 'prepared test', maxConnections: 1, prepare: 'per-connection' });
   a = await createUser(db);
   b = await createUser(db);
   await createApiKeyConnection(db, a.teamId, 'tavily', 'A key');
@@ -49,7 +54,7 @@ itOnPostgres('a statement prepared for one person answers the next person with t
   for (let i = 0; i < 6; i++) expect((await keyLabels(i % 2 ? a : b, a.teamId)).labels).toEqual(i % 2 ? ['A key'] : []);
 });
 
-it('the embedded database and a database opened without `prepare` send the same reads unnamed', async () => {
+it('a database opened without `prepare` sends the same reads unnamed', async () => {
   const plain = createDatabase({ connectionString: testDatabaseUrl(), description: 'unprepared test', maxConnections: 1 });
   try {
     const names = await plain.withUser(a.userId, async (tx) => {
@@ -61,4 +66,53 @@ it('the embedded database and a database opened without `prepare` send the same 
   } finally {
     await plain.close();
   }
+});
+
+describe('on the embedded database (one session for every connection)', () => {
+  it('clears what an earlier connection prepared before a new one prepares the same statement, and stays walled', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-prepared-'));
+    const embedded = await startEmbeddedDatabase(dir);
+    const own = createDatabase({
+      connectionString: embedded.connectionString,
+      description: 'embedded prepared',
+      maxConnections: 1,
+      prepare: 'one-session',
+    });
+    try {
+      await migrate(embedded.connectionString);
+      const c = await createUser(own);
+      const d = await createUser(own);
+      await createApiKeyConnection(own, c.teamId, 'tavily', 'C key');
+      await createApiKeyConnection(own, d.teamId, 'tavily', 'D key');
+      const labels = (user: TestUser, teamId: number) =>
+        own.withUser(user.userId, async (tx) => {
+          const [integrations] = await readTogether(tx, (batch) => [listApiKeyIntegrationsWithKeys(batch, teamId)]);
+          const statements = await tx.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE 'sb\\_%'");
+          return { labels: integrations.flatMap((i) => i.keys.map((k) => k.label)), prepared: statements.length };
+        });
+
+      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 1 });
+      expect(await labels(d, d.teamId)).toEqual({ labels: ['D key'], prepared: 1 });
+      expect(await labels(d, c.teamId)).toEqual({ labels: [], prepared: 1 });
+
+      // The pool's connection goes away (idle timeout, a network blip); the session keeps the
+      // statement, and the next connection would collide with it if it were not cleared first.
+      const client = await own.pool.connect();
+      client.release(true);
+      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 1 });
+
+      expect(() =>
+        createDatabase({
+          connectionString: embedded.connectionString,
+          description: 'two on one session',
+          maxConnections: 2,
+          prepare: 'one-session',
+        }),
+      ).toThrow(/needs maxConnections: 1/);
+    } finally {
+      await own.close();
+      await embedded.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -52,12 +52,14 @@ export function makeTestApp(
   const logs: Record<string, unknown>[] = [];
   // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).
   const maxConnections = process.env.TEST_DATABASE_URL ? 10 : 1;
-  // Prepared page reads as in production: on a PostgreSQL server only (docs/decisions/020-prepared-page-reads.md).
+  // Prepared page reads as in production on a PostgreSQL server (docs/decisions/020-prepared-page-reads.md).
+  // The embedded test database is one session that several pools use at once, so there they stay
+  // unprepared; test/db/prepared.test.ts runs the embedded way on an embedded database of its own.
   const db = createDatabase({
     connectionString: url,
     description: 'test',
     maxConnections,
-    prepare: Boolean(process.env.TEST_DATABASE_URL),
+    prepare: process.env.TEST_DATABASE_URL ? 'per-connection' : undefined,
     onStatement: (sql) => statements.push(sql),
   });
   const sessionStatements: string[] = [];
