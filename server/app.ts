@@ -1,6 +1,5 @@
 import path from 'node:path';
 import compression from 'compression';
-import ejs from 'ejs';
 import express from 'express';
 import type { Config } from './config';
 import type { Database } from './db';
@@ -13,6 +12,7 @@ import { connectionApiRoutes } from './connections/api-routes';
 import { connectionRoutes } from './connections/routes';
 import { repointRoutes } from './repoint/routes';
 import { setUpStaticFiles } from './http/assets';
+import { renderView } from './http/templates';
 import { connectRoutes } from './connect/routes';
 import { composioWebhookRoutes } from './webhooks/routes';
 import { setUpCsrf } from './http/csrf';
@@ -95,15 +95,4 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pageNotFound);
   app.use(errorHandler);
   return app;
-}
-
-/**
- * EJS with two costs of every include taken out (a page includes a row partial per integration):
- * includes name their file from the views root ('/partials/top'), so EJS does not probe the disk
- * for a path relative to the including file; and the locals object, which only our own code fills,
- * is handed to the template as it is instead of being copied once more.
- */
-function renderView(root: string, cache: boolean) {
-  return (file: string, data: object, done: (error: Error | null, html?: string) => void) =>
-    ejs.renderFile(file, data, { root, cache, unsafePrototypeLocals: true }, done);
 }

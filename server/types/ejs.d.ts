@@ -1,4 +1,4 @@
-// ejs ships no types for its CommonJS build; this declares the part server/app.ts uses.
+// ejs ships no types for its CommonJS build; this declares the part server/http/templates.ts uses.
 declare module 'ejs' {
   interface RenderFileOptions {
     /** Where includes that start with '/' are found. */
@@ -6,9 +6,13 @@ declare module 'ejs' {
     cache?: boolean;
     /** Hand the data object to the template as it is instead of copying it first. */
     unsafePrototypeLocals?: boolean;
+    /** false: no `with (locals)` around the template; names are read as `locals.name`. */
+    _with?: boolean;
   }
   const ejs: {
     renderFile(file: string, data: object, options: RenderFileOptions, done: (error: Error | null, html?: string) => void): void;
+    /** How EJS reads a template file (the page's and each include's). */
+    fileLoader: (file: string) => string | Buffer;
   };
   export default ejs;
 }
