@@ -5,7 +5,7 @@ import ejs from 'ejs';
  *
  * By default EJS runs each template inside `with (locals) { ... }`, and V8 cannot optimise a
  * name lookup through `with`: the assistant page's 50 rows took 0.77 ms to render that way and
- * 0.40 ms without (a measured render of `_row.ejs`). So templates compile with `_with: false`, and
+ * 0.40 ms without (a measured render of the row template). So templates compile with `_with: false`, and
  * each template file starts with one declaration of the names it reads, taken from the locals:
  * `<% var team = locals.team, assistant = locals.assistant, ... %>`. The names are every identifier
  * in the file's code tags except JavaScript's own words, globals (Math) and EJS's own (include,
