@@ -241,6 +241,13 @@ describe('fuzzing every route', () => {
       'oauth2_connection_id',
       `connection_${pick(integrations)}`,
       'q',
+      'confirm',
+      'return_to',
+      'prompt_id',
+      'filter',
+      'status',
+      'auth',
+      'category',
       '_csrf',
       '__proto__',
       'constructor',
@@ -251,7 +258,11 @@ describe('fuzzing every route', () => {
       const who = pick(identities);
       const url =
         route.path.replace(/:(\w+)/g, (_, name: string) => param(name)) +
-        (chance(0.15) ? `?q=${pick(['gm', '%00', '%E0%A4%A', 'x'.repeat(200), 'ok&q=twice'])}` : '');
+        (chance(0.15) ? `?q=${pick(['gm', '%00', '%E0%A4%A', 'x'.repeat(200), 'ok&q=twice'])}` : '') +
+        // The list filters that pages and the changes made from them carry (decision 021).
+        (chance(0.15)
+          ? `${chance(0.5) ? '?' : '&'}${pick(['status', 'auth', 'category', 'filter'])}=${pick(['added', 'needs_attention', 'oauth2', 'Built-in', 'q%3Dgm%26status%3Dadded', '%E0%A4%A', 'x'.repeat(300), '__proto__'])}`
+          : '');
       const method = chance(0.05) ? pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']) : route.method;
       // Mostly uncompressed: compressing and inflating every answer would double the run's CPU time.
       const headers: Record<string, string> = {
