@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import express, { type RequestHandler, Router } from 'express';
+import express, { type RequestHandler, type Response, Router } from 'express';
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -59,18 +59,20 @@ export function setUpStaticFiles(options: { root: string; cache: boolean }) {
   };
 
   const shortCache = options.cache ? 60 * 60 : 0;
+  /** The headers of every static answer, from express.static or from the precompressed copies. */
+  const setStaticHeaders = (res: Response) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader(
+      'Cache-Control',
+      res.locals.immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : `public, max-age=${shortCache}`,
+    );
+  };
   const serve = sources.map((s) =>
     express.static(s.dir, {
       index: false,
       maxAge: 0,
-      setHeaders: (res) => {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-        res.setHeader(
-          'Cache-Control',
-          res.locals.immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : `public, max-age=${shortCache}`,
-        );
-      },
+      setHeaders: setStaticHeaders,
     }),
   );
 
@@ -102,12 +104,7 @@ export function setUpStaticFiles(options: { root: string; cache: boolean }) {
     const pending = prepared(req.path);
     if (!pending) return next();
     pending.then((file) => {
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-      res.setHeader(
-        'Cache-Control',
-        res.locals.immutable ? `public, max-age=${ONE_YEAR_SECONDS}, immutable` : `public, max-age=${shortCache}`,
-      );
+      setStaticHeaders(res);
       res.setHeader('ETag', file.etag);
       res.setHeader('Vary', 'Accept-Encoding');
       res.type(file.extension);
