@@ -13,7 +13,7 @@ const ROOT = path.resolve(__dirname, '..');
 const STAMP = path.join(ROOT, 'dist', '.build-stamp');
 const INPUTS = ['server', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
-/** The newest modification time under a path; directories count too, so a deleted file is noticed. */
+/** The newest modification time under a path (0 if it is missing); directories count too, so a deleted file is noticed. */
 function newest(file) {
   let stat;
   try {
@@ -27,15 +27,7 @@ function newest(file) {
   return latest;
 }
 
-function stampTime() {
-  try {
-    return fs.statSync(STAMP).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-const stamp = stampTime();
+const stamp = newest(STAMP);
 const sources = Math.max(...INPUTS.map((input) => newest(path.join(ROOT, input))));
 if (stamp > 0 && stamp >= sources && fs.existsSync(path.join(ROOT, 'dist', 'server', 'index.js'))) {
   process.exit(0);
