@@ -82,6 +82,9 @@ export function createDatabase(options: DatabaseOptions): Database {
     max: options.maxConnections ?? 10,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // The session's statements are those of a connection that has gone; ours are not among them yet.
+    // The pool awaits this before handing the connection out, and drops the connection if it fails.
+    onConnect: options.prepare === 'one-session' ? (client) => client.query('DEALLOCATE ALL') : undefined,
   });
   // A connection that breaks (the server restarts, a backend is terminated) emits 'error' whether
   // it is idle or checked out; without a listener that would end the process. The pool drops an
@@ -91,15 +94,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
-  const cleared = new WeakSet<pg.PoolClient>();
 
   async function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    if (options.prepare === 'one-session' && !cleared.has(client)) {
-      // The session's statements are those of a connection that has gone; ours are not among them yet.
-      await client.query('DEALLOCATE ALL');
-      cleared.add(client);
-    }
     const tx = wrap(client, options.onStatement, prepare);
     let broken: Error | undefined;
     try {
