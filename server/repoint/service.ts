@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import type { ConnectionKind } from '../assistant-integrations/queries';
 import { requireAdmin, type TeamContext } from '../teams/context';
+import { plural } from '../text/plural';
 import {
   findSourceConnection,
   lockAssistantsUsing,
@@ -22,8 +23,6 @@ export async function loadSource(tx: Tx, team: TeamContext, source: ConnectionRe
   if (!found) throw notFound('That connection');
   return found;
 }
-
-const plural = (n: number) => `${n} assistant${n === 1 ? '' : 's'}`;
 
 /**
  * Moves every assistant that uses `source` to `target`, in the caller's transaction: the target is
@@ -66,5 +65,5 @@ export async function moveAll(
       count: rows.length,
     },
   });
-  return { moved: rows.length, message: `Moved ${plural(rows.length)} from ${from.label} to ${to.label}.` };
+  return { moved: rows.length, message: `Moved ${plural(rows.length, 'assistant')} from ${from.label} to ${to.label}.` };
 }
