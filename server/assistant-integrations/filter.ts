@@ -1,4 +1,4 @@
-import { authChoices, filterQuerySchema, type Choice, type Filterable } from '../filters/integration-filter';
+import { authChoices, carriedFilter, filterQuerySchema, listQuery, type Choice, type Filterable } from '../filters/integration-filter';
 import type { IntegrationView } from './service';
 
 /** The status chips of an assistant's integrations; "Added" includes those whose connection was lost. */
@@ -12,6 +12,12 @@ export const assistantFilterSchema = filterQuerySchema(
   ASSISTANT_STATUS_CHOICES.map((c) => c.value),
   ['oauth2', 'api_key', 'none'],
 );
+
+/**
+ * The list filter a change on an assistant's page came from ("?q=..&status=.." or ""), read from
+ * `query`: the change goes back to that list. Bad parts are dropped, never refused.
+ */
+export const assistantListQuery = (query: unknown) => listQuery(carriedFilter(assistantFilterSchema, query));
 
 const STATUS_WORDS: Record<IntegrationView['status'], string> = {
   added: 'added',

@@ -8,7 +8,7 @@ import { htmxTarget, wantsJson } from '../http/negotiate';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { withTeam, type TeamContext } from '../teams/context';
-import { ASSISTANT_STATUS_CHOICES, assistantFilterSchema, assistantFilterable } from './filter';
+import { ASSISTANT_STATUS_CHOICES, assistantFilterSchema, assistantFilterable, assistantListQuery } from './filter';
 import { filterSchema } from './schemas';
 import { integrationJson, loadAssistantPage, loadIntegrationsPage, type Assistant, type IntegrationView } from './service';
 
@@ -28,7 +28,7 @@ export function pageUrl(teamId: number, assistantId: number): string {
 export function listQueryOf(req: Request): string {
   const { filter } = req.query;
   const source = req.method === 'GET' ? Object.fromEntries(new URLSearchParams(typeof filter === 'string' ? filter : '')) : req.query;
-  return listQuery(carriedFilter(assistantFilterSchema, source));
+  return assistantListQuery(source);
 }
 
 /** What the assistant's page and its picker need besides their data. */

@@ -13,7 +13,7 @@ import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
 import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
-import { assistantFilterSchema } from '../assistant-integrations/filter';
+import { assistantListQuery } from '../assistant-integrations/filter';
 import { applyFilter, carriedFilter, categoriesOf, describeFilter, listQuery } from '../filters/integration-filter';
 import {
   TEAM_AUTH_CHOICES,
@@ -122,7 +122,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
         res,
         assistantPage
           ? {
-              to: assistantPage + listQuery(carriedFilter(assistantFilterSchema, req.query)),
+              to: assistantPage + assistantListQuery(req.query),
               row: `integration-${slug}`,
               message,
               json: { enabled },
