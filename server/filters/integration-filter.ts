@@ -90,8 +90,6 @@ export function applyFilter<T>(rows: T[], describe: (row: T) => Filterable, filt
   });
 }
 
-export const isFiltered = (filter: IntegrationFilter) => Boolean(filter.q || filter.status || filter.auth || filter.category);
-
 /** The categories of the whole list, in catalog order: the category choices stay whatever is filtered. */
 export const categoriesOf = (rows: { category: string }[]) => [...new Set(rows.map((r) => r.category))];
 
