@@ -1,4 +1,4 @@
-import { carriedFilter, filterQuerySchema, listQuery, type Choice, type Filterable } from '../filters/integration-filter';
+import { AUTH_CHOICES, carriedFilter, filterQuerySchema, listQuery, type Choice, type Filterable } from '../filters/integration-filter';
 import type { TeamIntegrationStatus, TeamIntegrationView } from './service';
 
 /**
@@ -13,10 +13,8 @@ export const TEAM_STATUS_CHOICES: Choice<TeamIntegrationStatus>[] = [
   { value: 'disabled', label: 'Disabled' },
 ];
 
-export const TEAM_AUTH_CHOICES: Choice<'oauth2' | 'api_key'>[] = [
-  { value: 'oauth2', label: 'OAuth2' },
-  { value: 'api_key', label: 'API key' },
-];
+/** The shared auth chips less "Built-in": built-in integrations need no connection, so the team page has none. */
+export const TEAM_AUTH_CHOICES = AUTH_CHOICES.filter((c): c is Choice<'oauth2' | 'api_key'> => c.value !== 'none');
 
 export const teamFilterSchema = filterQuerySchema(
   TEAM_STATUS_CHOICES.map((c) => c.value),
