@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, generatedKeyFile, loadConfig, readGeneratedEncryptionKey, replaceGeneratedEncryptionKey } from '../config';
+import { generatedKeyFile, loadConfig, readGeneratedEncryptionKey, replaceGeneratedEncryptionKey } from '../config';
 import { rotateEncryptionKey, RotationError } from '../crypto/rotate';
 import { openDatabase } from '../db/open';
+import { endWithFailure, UsageError } from './failure';
 
 const USAGE = [
   'Usage: OLD_ENCRYPTION_KEY=<old key> ENCRYPTION_KEY=<new key> npm run keys:rotate',
@@ -69,17 +70,6 @@ function keyFrom(variable: string): Buffer | null {
   return Buffer.from(value, 'hex');
 }
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  const known =
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    error instanceof RotationError ||
-    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(
-    known ? (error as Error).message : `Could not rotate the encryption key: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  if (error instanceof UsageError) console.error(USAGE);
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+main().catch((error: unknown) =>
+  endWithFailure(error, 'Could not rotate the encryption key', { alsoKnown: [RotationError], usage: USAGE }),
+);

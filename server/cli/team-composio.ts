@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { recordAudit } from '../audit/queries';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { pgErrorCode } from '../db';
 import { openDatabase } from '../db/open';
 import { findTeamByComposioUserId, findTeamByName, listTeamNames, setTeamComposioUserId } from '../teams/queries';
+import { endWithFailure, Refusal, UsageError } from './failure';
 
 const USAGE = 'Usage: npm run team:composio -- --team "Team name" --user-id COMPOSIO_USER_ID';
 
@@ -67,17 +68,4 @@ async function main(): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
-class Refusal extends Error {}
-
-main().catch((error: unknown) => {
-  const known =
-    error instanceof UsageError ||
-    error instanceof Refusal ||
-    error instanceof ConfigError ||
-    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(
-    known ? (error as Error).message : `Could not bind the Composio user id: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+main().catch((error: unknown) => endWithFailure(error, 'Could not bind the Composio user id'));

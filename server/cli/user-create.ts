@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { openDatabase } from '../db/open';
 import { provisionUser } from '../users/provision';
+import { endWithFailure, UsageError } from './failure';
 
 const USAGE = 'Usage: npm run user:create -- --email E --password P --team "Team name" [--role admin|member]';
 
@@ -60,11 +61,4 @@ async function main(): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  const known =
-    error instanceof UsageError || error instanceof ConfigError || (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(known ? (error as Error).message : `Could not create the user: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = known && error instanceof UsageError ? 2 : 1;
-});
+main().catch((error: unknown) => endWithFailure(error, 'Could not create the user'));

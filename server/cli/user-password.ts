@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { hashPassword } from '../auth/password';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { openDatabase } from '../db/open';
 import { setUserPassword } from '../users/queries';
+import { endWithFailure, Refusal, UsageError } from './failure';
 
 const USAGE = 'Usage: npm run user:password -- --email E   (asks for the new password; or pipe it on standard input)';
 
@@ -84,17 +85,4 @@ async function readLine(): Promise<string> {
   return input.split(/\r?\n/)[0] ?? '';
 }
 
-class UsageError extends Error {}
-class Refusal extends Error {}
-
-main().catch((error: unknown) => {
-  const known =
-    error instanceof UsageError ||
-    error instanceof Refusal ||
-    error instanceof ConfigError ||
-    (error instanceof Error && error.name === 'EmbeddedDatabaseBusyError');
-  console.error(
-    known ? (error as Error).message : `Could not change the password: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exitCode = error instanceof UsageError ? 2 : 1;
-});
+main().catch((error: unknown) => endWithFailure(error, 'Could not change the password'));
