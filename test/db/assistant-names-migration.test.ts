@@ -1,45 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { startEmbeddedDatabase } from '../../server/db/embedded';
 import { migrate } from '../../server/db/migrate';
+import { MIGRATIONS, onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
 
-const MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
 const RENAME = '1764700000000_assistant-names.sql';
 const TOKEN_HASH = 'a'.repeat(64);
-
-/** Runs `count` migrations up or down from where the database stands. */
-async function run(url: string, direction: 'up' | 'down', count: number): Promise<void> {
-  const { runner } = await import('node-pg-migrate');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await runner({
-      dbClient: client,
-      dir: MIGRATIONS,
-      direction,
-      count,
-      migrationsTable: 'pgmigrations',
-      singleTransaction: true,
-      log: () => {},
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
-  } finally {
-    await client.end();
-  }
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The schema as it was before the rename: every migration before it, then one team's assistant with all its rows. */
 async function seedOldSchema(url: string): Promise<{ teamId: number; assistantId: number }> {
@@ -49,7 +14,7 @@ async function seedOldSchema(url: string): Promise<{ teamId: number; assistantId
     .sort()
     .indexOf(RENAME);
   expect(before).toBeGreaterThan(0);
-  await run(url, 'up', before);
+  await runMigrations(url, 'up', before);
   return withClient(url, async (c) => {
     const {
       rows: [ids],
@@ -158,7 +123,7 @@ async function checkMigration(url: string): Promise<void> {
   });
 
   // And back: the down migration restores the old names with the rows.
-  await run(url, 'down', 1);
+  await runMigrations(url, 'down', 1);
   await withClient(url, async (c) => {
     expect((await c.query('SELECT prompt_id FROM prompt_integration')).rows).toEqual([{ prompt_id: assistantId }]);
     expect((await c.query('SELECT prompt_id FROM mcp_tool_calls')).rows).toEqual([{ prompt_id: assistantId }]);
@@ -174,27 +139,11 @@ async function checkMigration(url: string): Promise<void> {
 
 describe('migration: assistants are called assistants in the database', () => {
   it('on the embedded database: every row survives, the roles and policies still work, and it goes back down', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-migrate-names-'));
-    const embedded = await startEmbeddedDatabase(dir);
-    try {
-      await checkMigration(embedded.connectionString);
-    } finally {
-      await embedded.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await onEmbeddedDatabase('switchboard-migrate-names-', checkMigration);
   }, 60_000);
 
-  const serverUrl = process.env.TEST_DATABASE_URL;
   // CI always runs it: .ci/run sets TEST_DATABASE_URL.
   itOnPostgres('on PostgreSQL: the same', async () => {
-    const name = `switchboard_migrate_names_${process.pid}_${Date.now()}`;
-    await withClient(serverUrl!, (c) => c.query(`CREATE DATABASE ${name}`));
-    const url = new URL(serverUrl!);
-    url.pathname = `/${name}`;
-    try {
-      await checkMigration(url.toString());
-    } finally {
-      await withClient(serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    }
+    await onNewServerDatabase('switchboard_migrate_names', checkMigration);
   });
 });

@@ -1,47 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { startEmbeddedDatabase } from '../../server/db/embedded';
 import { migrate } from '../../server/db/migrate';
+import { onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
-
-const MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
-
-/** The schema as it was before teams owned their Composio user id: only the first migration. */
-async function migrateToFirstSchema(url: string): Promise<void> {
-  const { runner } = await import('node-pg-migrate');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await runner({
-      dbClient: client,
-      dir: MIGRATIONS,
-      direction: 'up',
-      count: 1,
-      migrationsTable: 'pgmigrations',
-      singleTransaction: true,
-      log: () => {},
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
-  } finally {
-    await client.end();
-  }
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Teams that shared an id, and teams that used the server default, each get their own. */
 async function checkMigration(url: string): Promise<void> {
-  await migrateToFirstSchema(url);
+  // The schema as it was before teams owned their Composio user id: only the first migration.
+  await runMigrations(url, 'up', 1);
   await withClient(url, (c) =>
     c.query(`INSERT INTO teams (name, composio_user_id, created_at) VALUES
                ('Oldest', 'shared', '2026-01-01'), ('Younger', 'shared', '2026-02-01'), ('Youngest', 'shared', '2026-03-01'),
@@ -94,27 +58,11 @@ async function checkMigration(url: string): Promise<void> {
 
 describe('migration: each team owns one Composio user id', () => {
   it('on the embedded database: the oldest team keeps a shared id, the others get fresh ones, audited', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-migrate-ids-'));
-    const embedded = await startEmbeddedDatabase(dir);
-    try {
-      await checkMigration(embedded.connectionString);
-    } finally {
-      await embedded.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await onEmbeddedDatabase('switchboard-migrate-ids-', checkMigration);
   });
 
-  const serverUrl = process.env.TEST_DATABASE_URL;
   // CI always runs it: .ci/run sets TEST_DATABASE_URL.
   itOnPostgres('on PostgreSQL: the same', async () => {
-    const name = `switchboard_migrate_ids_${process.pid}_${Date.now()}`;
-    await withClient(serverUrl!, (c) => c.query(`CREATE DATABASE ${name}`));
-    const url = new URL(serverUrl!);
-    url.pathname = `/${name}`;
-    try {
-      await checkMigration(url.toString());
-    } finally {
-      await withClient(serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    }
+    await onNewServerDatabase('switchboard_migrate_ids', checkMigration);
   });
 });
