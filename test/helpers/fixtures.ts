@@ -134,3 +134,20 @@ export async function teamComposioUserId(db: Database, teamId: number): Promise<
   );
   return row.composio_user_id;
 }
+
+/** Adds an integration to an assistant, with the connection it uses if it takes one. */
+export async function addToAssistant(
+  db: Database,
+  teamId: number,
+  assistantId: number,
+  slug: string,
+  connection: { oauth2?: number; apiKey?: number } = {},
+): Promise<void> {
+  await db.withOwner((tx) =>
+    tx.one(
+      `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
+       SELECT $1, $2, id, $4, $5 FROM integrations WHERE slug = $3 RETURNING integration_id`,
+      [teamId, assistantId, slug, connection.apiKey ?? null, connection.oauth2 ?? null],
+    ),
+  );
+}

@@ -4,13 +4,14 @@ import {
   createUser,
   flashText,
   makeTestApp,
+  postForm,
   signIn,
   TEST_ENCRYPTION_KEY,
   type SignedIn,
   type TestApp,
   type TestUser,
 } from '../helpers/app';
-import { auditActions, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+import { addToAssistant, auditActions, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(() => {
@@ -35,11 +36,7 @@ async function setUp(role: 'admin' | 'member' = 'admin'): Promise<Setup> {
   };
 }
 
-const form = (s: Setup, url: string, body: Record<string, string> = {}) =>
-  s.session.agent
-    .post(url)
-    .type('form')
-    .send({ ...body, _csrf: s.session.csrf });
+const form = (s: Setup, url: string, body: Record<string, string> = {}) => postForm(s.session, url, body);
 const json = (s: Setup, method: 'patch' | 'delete' | 'post', url: string, body?: object) =>
   s.session.agent[method](url).set('X-CSRF-Token', s.session.csrf).send(body);
 
@@ -72,13 +69,7 @@ describe('the team integrations page', () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'team@acme.test' });
     const assistant = await createAssistant(t.db, s.user.teamId);
-    await t.db.withOwner(async (tx) => {
-      const gmail = await tx.one<{ id: number }>("SELECT id FROM integrations WHERE slug = 'gmail'");
-      await tx.query(
-        'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
-        [s.user.teamId, assistant.id, gmail.id, conn],
-      );
-    });
+    await addToAssistant(t.db, s.user.teamId, assistant.id, 'gmail', { oauth2: conn });
     const res = await s.session.agent.get(s.api);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ configured: false, lastSyncedAt: null });

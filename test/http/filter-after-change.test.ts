@@ -4,12 +4,13 @@ import {
   decodeEntities,
   flashText,
   makeTestApp,
+  postForm,
   signIn,
   type SignedIn,
   type TestApp,
   type TestUser,
 } from '../helpers/app';
-import { createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
+import { addToAssistant, assistantIntegrations, createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 /**
  * A change made in a filtered list goes back to that list: the row forms (and the pages between a
@@ -22,12 +23,6 @@ beforeAll(() => {
   t = makeTestApp();
 });
 afterAll(() => t.close());
-
-const post = (session: SignedIn, url: string, body: Record<string, string> = {}) =>
-  session.agent
-    .post(url)
-    .type('form')
-    .send({ ...body, _csrf: session.csrf });
 
 /** The action of the form whose submit button reads `button` (entities decoded). */
 function actionOf(html: string, button: string): string {
@@ -50,18 +45,8 @@ async function assistantSetup(): Promise<AssistantSetup> {
   const assistant = await createAssistant(t.db, user.teamId, 'Carry Bot');
   const gmail = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'ops@acme.test' });
   await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'sales@acme.test' });
-  const [gmailId, calculatorId] = [await integrationId(t.db, 'gmail'), await integrationId(t.db, 'calculator')];
-  await t.db.withOwner(async (tx) => {
-    await tx.query(
-      'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
-      [user.teamId, assistant.id, gmailId, gmail],
-    );
-    await tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id) VALUES ($1, $2, $3)', [
-      user.teamId,
-      assistant.id,
-      calculatorId,
-    ]);
-  });
+  await addToAssistant(t.db, user.teamId, assistant.id, 'gmail', { oauth2: gmail });
+  await addToAssistant(t.db, user.teamId, assistant.id, 'calculator');
   return {
     user,
     session: await signIn(t.app, user),
@@ -99,10 +84,10 @@ describe("a change on an assistant's filtered integrations goes back to the same
   });
 
   it('adds and removes, then lands at the row of the filtered list (JavaScript off)', async () => {
-    const added = await post(s.session, `${s.page}/add/${webBrowser}?status=available&category=Built-in`);
+    const added = await postForm(s.session, `${s.page}/add/${webBrowser}?status=available&category=Built-in`);
     expect(added.status).toBe(303);
     expect(added.headers.location).toBe(`${s.page}?status=available&category=Built-in#integration-web_browser`);
-    const removed = await post(s.session, `${s.page}/remove/${webBrowser}?q=web+page&auth=none`);
+    const removed = await postForm(s.session, `${s.page}/remove/${webBrowser}?q=web+page&auth=none`);
     expect(removed.headers.location).toBe(`${s.page}?q=web+page&auth=none#integration-web_browser`);
     const back = await s.session.agent.get(removed.headers.location!.replace(/#.*/, ''));
     expect(flashText(back.text).join(' ')).toContain('Removed Web page reader from Carry Bot.');
@@ -110,16 +95,19 @@ describe("a change on an assistant's filtered integrations goes back to the same
   });
 
   it('drops a bad part of the filter, and still makes the change: never a 400 or 500', async () => {
-    const res = await post(s.session, `${s.page}/add/${webBrowser}?status=bogus&auth=password&category=a&category=b&q=${'x'.repeat(101)}`);
+    const res = await postForm(
+      s.session,
+      `${s.page}/add/${webBrowser}?status=bogus&auth=password&category=a&category=b&q=${'x'.repeat(101)}`,
+    );
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${s.page}#integration-web_browser`);
-    const half = await post(s.session, `${s.page}/remove/${webBrowser}?status=nope&q=web`);
+    const half = await postForm(s.session, `${s.page}/remove/${webBrowser}?status=nope&q=web`);
     expect(half.headers.location).toBe(`${s.page}?q=web#integration-web_browser`);
     expect((await assistantIntegrations(t.db, s.assistantId)).map((row) => row.integration_id).sort()).toEqual([gmail, calculator].sort());
   });
 
   it('answers a form posted without a filter exactly as before', async () => {
-    const res = await post(s.session, `${s.page}/add/${webBrowser}`);
+    const res = await postForm(s.session, `${s.page}/add/${webBrowser}`);
     expect(res.headers.location).toBe(`${s.page}#integration-web_browser`);
     const json = await s.session.agent
       .post(`${s.page}/remove/${webBrowser}?status=added`)
@@ -145,7 +133,7 @@ describe("a change on an assistant's filtered integrations goes back to the same
     expect(searched.text).toMatch(/<input id="picker-q" name="q" type="search" value="sales"/);
     expect(searched.text).toContain('<input type="hidden" name="filter" value="q=mail&amp;status=added">');
     const sales = /value="(oauth2:\d+)"[^>]*>\s*<span><strong>sales@acme\.test/.exec(searched.text)![1]!;
-    const changed = await post(s.session, `${s.page}/add/${gmail}?q=mail&status=added`, { connection: sales });
+    const changed = await postForm(s.session, `${s.page}/add/${gmail}?q=mail&status=added`, { connection: sales });
     expect(changed.status).toBe(303);
     expect(changed.headers.location).toBe(`${s.page}?q=mail&status=added#integration-gmail`);
     // A filter that is not one: dropped, the picker still opens.
@@ -155,7 +143,7 @@ describe("a change on an assistant's filtered integrations goes back to the same
   });
 
   it('shows a refused picker choice with the filter still on its way back', async () => {
-    const res = await post(s.session, `${s.page}/add/${gmail}?status=added`, { connection: 'api:999999' });
+    const res = await postForm(s.session, `${s.page}/add/${gmail}?status=added`, { connection: 'api:999999' });
     expect(res.status).toBe(422);
     expect(actionOf(res.text, 'Use this connection')).toBe(`${s.page}/add/${gmail}?status=added`);
   });
@@ -187,12 +175,12 @@ describe('a change on the filtered team Integrations page goes back to the same 
   });
 
   it('toggles and lands at the provider in the filtered list; a legacy form goes back as before', async () => {
-    const off = await post(session, `${page}/github/toggle?status=connected&category=Development`, { enabled: 'false' });
+    const off = await postForm(session, `${page}/github/toggle?status=connected&category=Development`, { enabled: 'false' });
     expect(off.status).toBe(303);
     expect(off.headers.location).toBe(`${page}?status=connected&category=Development#provider-github`);
-    const on = await post(session, `${page}/github/toggle`, { enabled: 'true' });
+    const on = await postForm(session, `${page}/github/toggle`, { enabled: 'true' });
     expect(on.headers.location).toBe(`${page}#provider-github`);
-    const bad = await post(session, `${page}/github/toggle?status=added&auth=none&q=git`, { enabled: 'true' });
+    const bad = await postForm(session, `${page}/github/toggle?status=added&auth=none&q=git`, { enabled: 'true' });
     expect(bad.headers.location).toBe(`${page}?q=git#provider-github`);
   });
 
@@ -201,25 +189,20 @@ describe('a change on the filtered team Integrations page goes back to the same 
     const gmail = await t.db.withOwner((tx) =>
       tx.one<{ id: number }>("SELECT id FROM oauth2_connections WHERE team_id = $1 AND composio_toolkit = 'gmail'", [teamId]),
     );
-    await t.db.withOwner((tx) =>
-      tx.query(
-        'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) SELECT $1, $2, id, $3 FROM integrations WHERE slug = $4',
-        [teamId, assistant.id, gmail.id, 'gmail'],
-      ),
-    );
-    const asked = await post(session, `${page}/gmail/toggle?q=mail`, { enabled: 'false' });
+    await addToAssistant(t.db, teamId, assistant.id, 'gmail', { oauth2: gmail.id });
+    const asked = await postForm(session, `${page}/gmail/toggle?q=mail`, { enabled: 'false' });
     expect(asked.status).toBe(303);
     expect(asked.headers.location).toBe(`${page}/gmail/disable?q=mail`);
     const confirmation = await session.agent.get(asked.headers.location!);
     expect(actionOf(confirmation.text, 'Disable Gmail')).toBe(`${page}/gmail/toggle?q=mail`);
     expect(decodeEntities(confirmation.text)).toContain(`href="${page}?q=mail#provider-gmail"`);
-    const disabled = await post(session, `${page}/gmail/toggle?q=mail`, { enabled: 'false', confirm: 'yes' });
+    const disabled = await postForm(session, `${page}/gmail/toggle?q=mail`, { enabled: 'false', confirm: 'yes' });
     expect(disabled.headers.location).toBe(`${page}?q=mail#provider-gmail`);
-    await post(session, `${page}/gmail/toggle`, { enabled: 'true' });
+    await postForm(session, `${page}/gmail/toggle`, { enabled: 'true' });
   });
 
   it('adds and deletes an API key, back at its panel in the filtered list; a refused key shows the filtered list', async () => {
-    const added = await post(session, `${page}/linear/api-keys?auth=api_key`, { label: 'Linear carry', key: 'lin_0123456789abcdef' });
+    const added = await postForm(session, `${page}/linear/api-keys?auth=api_key`, { label: 'Linear carry', key: 'lin_0123456789abcdef' });
     expect(added.status).toBe(303);
     expect(added.headers.location).toBe(`${page}?auth=api_key#api-keys-linear`);
     const key = await t.db.withOwner((tx) =>
@@ -229,10 +212,13 @@ describe('a change on the filtered team Integrations page goes back to the same 
     expect(confirmation.status).toBe(200);
     expect(actionOf(confirmation.text, 'Delete Linear carry')).toBe(`${page}/api-keys/${key.id}/delete?auth=api_key`);
     expect(decodeEntities(confirmation.text)).toContain(`href="${page}?auth=api_key#api-keys-linear"`);
-    const deleted = await post(session, `${page}/api-keys/${key.id}/delete?auth=api_key`);
+    const deleted = await postForm(session, `${page}/api-keys/${key.id}/delete?auth=api_key`);
     expect(deleted.headers.location).toBe(`${page}?auth=api_key#api-keys-linear`);
 
-    const refused = await post(session, `${page}/linear/api-keys?auth=api_key&status=bogus`, { label: '', key: 'lin_0123456789abcdef' });
+    const refused = await postForm(session, `${page}/linear/api-keys?auth=api_key&status=bogus`, {
+      label: '',
+      key: 'lin_0123456789abcdef',
+    });
     expect(refused.status).toBe(422);
     expect(refused.text).not.toContain('id="provider-gmail"'); // still only the API keys
     expect(refused.text).toContain('id="api-keys-linear"');
@@ -243,7 +229,7 @@ describe('a change on the filtered team Integrations page goes back to the same 
     const confirmation = await session.agent.get(`${page}/github/revoke?category=Development`);
     expect(actionOf(confirmation.text, 'Revoke GitHub')).toBe(`${page}/github/revoke?category=Development`);
     expect(decodeEntities(confirmation.text)).toContain(`href="${page}?category=Development#provider-github"`);
-    const res = await post(session, `${page}/github/revoke?category=Development`);
+    const res = await postForm(session, `${page}/github/revoke?category=Development`);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${page}?category=Development`);
   });

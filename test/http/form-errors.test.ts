@@ -5,6 +5,7 @@ import {
   csrfFrom,
   decodeEntities,
   makeTestApp,
+  postForm,
   signIn,
   type SignedIn,
   type TestApp,
@@ -27,11 +28,6 @@ async function setUp(): Promise<{ user: TestUser; session: SignedIn; team: strin
   return { user, session: await signIn(t.app, user), team: `/app/team/${user.teamId}` };
 }
 
-const form = (session: SignedIn, url: string, body: Record<string, string>) =>
-  session.agent
-    .post(url)
-    .type('form')
-    .send({ ...body, _csrf: session.csrf });
 const json = (session: SignedIn, url: string, body: Record<string, unknown>) =>
   session.agent.post(url).set('Accept', 'application/json').set('X-CSRF-Token', session.csrf).send(body);
 const htmx = (session: SignedIn, url: string, body: Record<string, string>) =>
@@ -121,7 +117,7 @@ describe('the assistant forms', () => {
 
   it('create: 422 with the message beside the name, the description kept, nothing created', async () => {
     const { user, session, team } = await setUp();
-    const res = await form(session, `${team}/assistants`, { name: '  ', description: 'Answers <b>sales</b> email' });
+    const res = await postForm(session, `${team}/assistants`, { name: '  ', description: 'Answers <b>sales</b> email' });
     expect(res.status).toBe(422);
     expectFieldMessage(res.text, 'new-assistant-form', 'assistant-name', 'Give the assistant a name.');
     expect(tagOf(res.text, 'assistant-description')).toContain('value="Answers &lt;b&gt;sales&lt;/b&gt; email"');
@@ -156,7 +152,7 @@ describe('the assistant forms', () => {
     const { user, session, team } = await setUp();
     const assistant = await createAssistant(t.db, user.teamId, 'Original');
     const long = 'L'.repeat(101);
-    const res = await form(session, `${team}/assistants/${assistant.id}/edit`, { name: long, description: 'new words' });
+    const res = await postForm(session, `${team}/assistants/${assistant.id}/edit`, { name: long, description: 'new words' });
     expect(res.status).toBe(422);
     expectFieldMessage(res.text, 'rename-form', 'assistant-name', 'Keep the name under 100 characters.');
     expect(tagOf(res.text, 'assistant-name')).toContain(`value="${long}"`);
@@ -172,7 +168,7 @@ describe('the API key form on the Integrations page', () => {
 
   it('shows both messages beside their fields in that integration’s form only, keeps the label, never the key', async () => {
     const { user, session, team } = await setUp();
-    const res = await form(session, `${team}/integrations/tavily/api-keys`, { label: '', key: 'sk-typed secret' });
+    const res = await postForm(session, `${team}/integrations/tavily/api-keys`, { label: '', key: 'sk-typed secret' });
     expect(res.status).toBe(422);
     expectFieldMessage(res.text, 'add-key-tavily', 'key-label-tavily', 'Give the key a label, e.g. "Production key".');
     expectFieldMessage(res.text, 'add-key-tavily', 'key-value-tavily', 'An API key has no spaces in it: paste only the key.');
@@ -183,7 +179,7 @@ describe('the API key form on the Integrations page', () => {
     expect(res.text).not.toContain('id="add-key-github-errors"');
     expect(await keys(user.teamId)).toEqual([]);
 
-    const labelKept = await form(session, `${team}/integrations/tavily/api-keys`, { label: 'Production', key: 'short' });
+    const labelKept = await postForm(session, `${team}/integrations/tavily/api-keys`, { label: 'Production', key: 'short' });
     expectFieldMessage(labelKept.text, 'add-key-tavily', 'key-value-tavily', 'That API key is too short: paste the whole key.');
     expect(tagOf(labelKept.text, 'key-label-tavily')).toContain('value="Production"');
     expect(tagOf(labelKept.text, 'key-label-tavily')).not.toContain('aria-invalid');
@@ -207,13 +203,13 @@ describe('the forms on an assistant’s page', () => {
     const { user, session, team } = await setUp();
     const assistant = await createAssistant(t.db, user.teamId, 'Helper');
     const url = `${team}/assistant/${assistant.id}/mcp/tokens`;
-    const blank = await form(session, url, { name: ' ' });
+    const blank = await postForm(session, url, { name: ' ' });
     expect(blank.status).toBe(422);
     expectFieldMessage(blank.text, 'token-form', 'token-name', 'Give the token a name, e.g. "Claude Desktop on Ana\'s laptop".');
     expect(await tokens(assistant.id)).toEqual([]);
 
-    expect((await form(session, url, { name: 'Laptop' })).status).toBe(201);
-    const taken = await form(session, url, { name: 'Laptop' });
+    expect((await postForm(session, url, { name: 'Laptop' })).status).toBe(201);
+    const taken = await postForm(session, url, { name: 'Laptop' });
     expect(taken.status).toBe(422);
     expectFieldMessage(
       taken.text,
@@ -234,10 +230,10 @@ describe('the forms on an assistant’s page', () => {
     const gmail = await integrationId(t.db, 'gmail');
     const working = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'ops@acme.test' });
     const url = `${team}/assistant/${assistant.id}/integrations/add/${gmail}`;
-    const none = await form(session, url, {});
+    const none = await postForm(session, url, {});
     expect(none.status).toBe(422);
     expectFieldMessage(none.text, 'picker-form', 'picker-connections', 'Choose which connection Gmail should use.');
-    const malformed = await form(session, url, { connection: 'gmail-please' });
+    const malformed = await postForm(session, url, { connection: 'gmail-please' });
     expect(malformed.status).toBe(422);
     expectFieldMessage(malformed.text, 'picker-form', 'picker-connections', 'connection must be api:<id> or oauth2:<id>.');
     const malformedJson = await json(session, url, { connection: 'gmail-please' });
@@ -262,7 +258,7 @@ describe('Move all to', () => {
       ),
     );
     const url = `${team}/integrations/used-by/api-key/${oldKey}/move`;
-    const same = await form(session, url, { to: `api:${oldKey}` });
+    const same = await postForm(session, url, { to: `api:${oldKey}` });
     expect(same.status).toBe(422);
     expectFieldMessage(
       same.text,
@@ -270,7 +266,7 @@ describe('Move all to', () => {
       'move-to',
       'The assistants already use Old Tavily. Choose another Tavily Search connection to move them to.',
     );
-    const garbage = await form(session, url, { to: 'elsewhere' });
+    const garbage = await postForm(session, url, { to: 'elsewhere' });
     expect(garbage.status).toBe(422);
     expectFieldMessage(garbage.text, 'move-form', 'move-to', 'The connection to move to must be api:<id> or oauth2:<id>.');
     expect((await json(session, url, { to: '' })).body).toEqual({
@@ -285,7 +281,7 @@ describe('Move all to', () => {
 describe('input errors outside forms', () => {
   it('a bad id in the address stays the error page (400); JSON names the query field', async () => {
     const { user, session, team } = await setUp();
-    const page = await form(session, `${team}/assistants/abc/edit`, { name: 'Fine' });
+    const page = await postForm(session, `${team}/assistants/abc/edit`, { name: 'Fine' });
     expect(page.status).toBe(400);
     expect(page.text).toContain('&#34;assistant id&#34; must be a positive whole number.');
     const assistant = await createAssistant(t.db, user.teamId);

@@ -8,7 +8,7 @@ import {
   type TestApp,
   type TestUser,
 } from '../helpers/app';
-import { createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+import { addToAssistant, createApiKeyConnection, createOAuth2Connection } from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(() => {
@@ -31,19 +31,8 @@ async function assistantPage(): Promise<AssistantSetup> {
   const assistant = await createAssistant(t.db, user.teamId, 'Filter Bot');
   const gmail = await createOAuth2Connection(t.db, user.teamId, 'gmail', { identity: 'ops@acme.test' });
   await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Research key');
-  // Looked up before the transaction: the embedded database's pool has one connection, which the transaction holds.
-  const [gmailId, calculatorId] = [await integrationId(t.db, 'gmail'), await integrationId(t.db, 'calculator')];
-  await t.db.withOwner(async (tx) => {
-    await tx.query(
-      'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
-      [user.teamId, assistant.id, gmailId, gmail],
-    );
-    await tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id) VALUES ($1, $2, $3)', [
-      user.teamId,
-      assistant.id,
-      calculatorId,
-    ]);
-  });
+  await addToAssistant(t.db, user.teamId, assistant.id, 'gmail', { oauth2: gmail });
+  await addToAssistant(t.db, user.teamId, assistant.id, 'calculator');
   return { user, session: await signIn(t.app, user), page: `/app/team/${user.teamId}/assistant/${assistant.id}/integrations` };
 }
 
