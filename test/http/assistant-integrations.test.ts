@@ -1,5 +1,12 @@
 import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
+import {
+  addToAssistant,
+  auditActions,
+  createApiKeyConnection,
+  createOAuth2Connection,
+  integrationId,
+  assistantIntegrations,
+} from '../helpers/fixtures';
 
 let t: TestApp;
 let ids: Record<string, number>;
@@ -63,14 +70,7 @@ describe('the page', () => {
   it('answers JSON in the documented shape', async () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail', { identity: 'sales@acme.test' });
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        s.user.teamId,
-        s.assistant.id,
-        ids.gmail,
-        conn,
-      ]),
-    );
+    await addToAssistant(t.db, s.user.teamId, s.assistant.id, 'gmail', { oauth2: conn });
     const res = await s.session.agent.get(s.page).set('Accept', 'application/json');
     expect(res.status).toBe(200);
     expect(res.body.assistant).toEqual({ id: s.assistant.id, name: 'Sales Assistant', description: '' });
@@ -486,13 +486,7 @@ describe('ids and other teams', () => {
     const s = await setUp();
     const other = await createUser(t.db);
     const theirs = await createAssistant(t.db, other.teamId, 'Their Assistant');
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id) VALUES ($1, $2, $3)', [
-        other.teamId,
-        theirs.id,
-        ids.calculator,
-      ]),
-    );
+    await addToAssistant(t.db, other.teamId, theirs.id, 'calculator');
     for (const teamId of [s.user.teamId, other.teamId]) {
       const page = `/app/team/${teamId}/assistant/${theirs.id}/integrations`;
       for (const way of WAYS) {

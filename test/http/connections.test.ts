@@ -166,15 +166,7 @@ describe('enable and disable', () => {
     const s = await setUp();
     const conn = await createOAuth2Connection(t.db, s.user.teamId, 'gmail');
     const assistant = await createAssistant(t.db, s.user.teamId, 'Mailer');
-    const gmail = await integrationId(t.db, 'gmail');
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        s.user.teamId,
-        assistant.id,
-        gmail,
-        conn,
-      ]),
-    );
+    await addToAssistant(t.db, s.user.teamId, assistant.id, 'gmail', { oauth2: conn });
     // An assistant uses it, so the disable needs confirm (test/http/guards.test.ts covers the refusal).
     expect((await json(s, 'patch', `${s.api}/gmail/toggle`, { enabled: false, confirm: true })).status).toBe(200);
     const res = await s.session.agent
@@ -305,35 +297,17 @@ describe('a team with many API keys', () => {
 
   it('counts each provider’s assistants once however many of their rows use it', async () => {
     const s = await setUp();
-    const gmail = await integrationId(t.db, 'gmail');
-    const github = await integrationId(t.db, 'github');
     const conns = [await createOAuth2Connection(t.db, s.user.teamId, 'gmail'), await createOAuth2Connection(t.db, s.user.teamId, 'gmail')];
     const gh = await createOAuth2Connection(t.db, s.user.teamId, 'github');
     for (let i = 0; i < 3; i++) {
       const assistant = await createAssistant(t.db, s.user.teamId);
-      await t.db.withOwner(async (tx) => {
-        await tx.query(
-          'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
-          [s.user.teamId, assistant.id, gmail, conns[i % 2]],
-        );
-        if (i === 0)
-          await tx.query(
-            'INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)',
-            [s.user.teamId, assistant.id, github, gh],
-          );
-      });
+      await addToAssistant(t.db, s.user.teamId, assistant.id, 'gmail', { oauth2: conns[i % 2] });
+      if (i === 0) await addToAssistant(t.db, s.user.teamId, assistant.id, 'github', { oauth2: gh });
     }
     const other = await setUp();
     const theirs = await createOAuth2Connection(t.db, other.user.teamId, 'gmail');
     const theirAssistant = await createAssistant(t.db, other.user.teamId);
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        other.user.teamId,
-        theirAssistant.id,
-        gmail,
-        theirs,
-      ]),
-    );
+    await addToAssistant(t.db, other.user.teamId, theirAssistant.id, 'gmail', { oauth2: theirs });
     const usedBy = Object.fromEntries(
       (await s.session.agent.get(s.api)).body.providers.map((p: { provider: string; usedBy: number }) => [p.provider, p.usedBy]),
     );

@@ -1,7 +1,7 @@
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, decodeEntities, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
-import { auditActions, createOAuth2Connection, integrationId, teamComposioUserId } from '../helpers/fixtures';
+import { addToAssistant, auditActions, createOAuth2Connection, teamComposioUserId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
@@ -61,17 +61,9 @@ async function gmailUsedBy(s: Setup, names: string[]): Promise<number> {
 
 /** New assistants of the team, by name, each with Gmail added using the given account. */
 async function gmailAssistants(s: Setup, names: string[], connectionId: number): Promise<void> {
-  const gmail = await integrationId(t.db, 'gmail');
   for (const name of names) {
     const assistant = await createAssistant(t.db, s.user.teamId, name);
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        s.user.teamId,
-        assistant.id,
-        gmail,
-        connectionId,
-      ]),
-    );
+    await addToAssistant(t.db, s.user.teamId, assistant.id, 'gmail', { oauth2: connectionId });
   }
 }
 

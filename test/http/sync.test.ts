@@ -1,7 +1,7 @@
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
-import { auditActions, createOAuth2Connection, integrationId, teamComposioUserId } from '../helpers/fixtures';
+import { addToAssistant, auditActions, createOAuth2Connection, teamComposioUserId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
@@ -171,15 +171,7 @@ describe('sync from Composio', () => {
     const conn = await t.db.withOwner((tx) =>
       tx.one<{ id: number }>('SELECT id FROM oauth2_connections WHERE team_id = $1', [s.user.teamId]),
     );
-    const gmail = await integrationId(t.db, 'gmail');
-    await t.db.withOwner((tx) =>
-      tx.query('INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, oauth2_connection_id) VALUES ($1, $2, $3, $4)', [
-        s.user.teamId,
-        assistant.id,
-        gmail,
-        conn.id,
-      ]),
-    );
+    await addToAssistant(t.db, s.user.teamId, assistant.id, 'gmail', { oauth2: conn.id });
     fake.setAccounts([]);
     // Composio lists nothing at all, so the sync needs confirm (test/http/guards.test.ts covers the refusal).
     expect((await syncJson(s).send({ confirm: true })).body).toEqual({ success: true, added: [], removed: ['gmail'], unchanged: [] });
