@@ -141,13 +141,13 @@ export async function addToAssistant(
   teamId: number,
   assistantId: number,
   slug: string,
-  connection: { oauth2?: number; apiKey?: number } = {},
+  connection: { api?: number; oauth2?: number } = {},
 ): Promise<void> {
   await db.withOwner((tx) =>
     tx.one(
       `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
        SELECT $1, $2, id, $4, $5 FROM integrations WHERE slug = $3 RETURNING integration_id`,
-      [teamId, assistantId, slug, connection.apiKey ?? null, connection.oauth2 ?? null],
+      [teamId, assistantId, slug, connection.api ?? null, connection.oauth2 ?? null],
     ),
   );
 }

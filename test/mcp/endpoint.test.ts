@@ -1,8 +1,8 @@
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { createOAuth2Connection } from '../helpers/fixtures';
-import { addToAssistant, createToken, listen, mcpClient, textOf } from './helpers';
+import { addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
+import { createToken, listen, mcpClient, textOf } from './helpers';
 
 let fake: FakeComposio;
 let t: TestApp;

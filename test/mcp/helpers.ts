@@ -43,22 +43,6 @@ export async function createToken(session: SignedIn, teamId: number, assistantId
   return res.body.token.token as string;
 }
 
-export async function addToAssistant(
-  db: Database,
-  teamId: number,
-  assistantId: number,
-  slug: string,
-  connection: { api?: number; oauth2?: number } = {},
-) {
-  await db.withOwner((tx) =>
-    tx.query(
-      `INSERT INTO assistant_integrations (team_id, assistant_id, integration_id, api_connection_id, oauth2_connection_id)
-       SELECT $1, $2, id, $4, $5 FROM integrations WHERE slug = $3`,
-      [teamId, assistantId, slug, connection.api ?? null, connection.oauth2 ?? null],
-    ),
-  );
-}
-
 /** An API key stored the way the app stores one: encrypted with the test key. */
 export async function createEncryptedApiKey(db: Database, teamId: number, slug: string, key: string): Promise<number> {
   const row = await db.withOwner((tx) =>

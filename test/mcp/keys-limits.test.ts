@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { createOAuth2Connection } from '../helpers/fixtures';
-import { addToAssistant, createEncryptedApiKey, createToken, listen, mcpClient, textOf } from './helpers';
+import { addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
+import { createEncryptedApiKey, createToken, listen, mcpClient, textOf } from './helpers';
 
 let fake: FakeComposio;
 let t: TestApp;

@@ -1,8 +1,7 @@
 import type { FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
-import { createOAuth2Connection, integrationId } from '../helpers/fixtures';
-import { addToAssistant } from './helpers';
+import { addToAssistant, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
