@@ -1,5 +1,15 @@
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, decodeEntities, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import {
+  createAssistant,
+  createUser,
+  decodeEntities,
+  flashText,
+  postForm,
+  signIn,
+  type SignedIn,
+  type TestApp,
+  type TestUser,
+} from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { addToAssistant, auditActions, createOAuth2Connection, teamComposioUserId } from '../helpers/fixtures';
 
@@ -32,11 +42,7 @@ async function setUp(role: 'admin' | 'member' = 'admin'): Promise<Setup> {
   };
 }
 
-const form = (s: Setup, url: string, body: Record<string, string> = {}) =>
-  s.session.agent
-    .post(url)
-    .type('form')
-    .send({ ...body, _csrf: s.session.csrf });
+const form = (s: Setup, url: string, body: Record<string, string> = {}) => postForm(s.session, url, body);
 const patch = (s: Setup, url: string, body: object) => s.session.agent.patch(url).set('X-CSRF-Token', s.session.csrf).send(body);
 const account = (s: Setup, id: string, toolkit: string): FakeAccount => ({
   id: `${s.user.teamId}_${id}`,

@@ -1,6 +1,6 @@
 import { pgErrorCode } from '../../server/db';
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { createAssistant, createUser, flashText, postForm, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { auditActions, integrationId, teamComposioUserId } from '../helpers/fixtures';
 
@@ -46,11 +46,7 @@ const account = (owner: Team, id: string, toolkit: string, extra: Partial<FakeAc
 });
 
 const syncJson = (s: Team, body: object = {}) => s.session.agent.post(`${s.api}/sync`).set('X-CSRF-Token', s.session.csrf).send(body);
-const form = (s: Team, url: string, body: Record<string, string> = {}) =>
-  s.session.agent
-    .post(url)
-    .type('form')
-    .send({ ...body, _csrf: s.session.csrf });
+const form = (s: Team, url: string, body: Record<string, string> = {}) => postForm(s.session, url, body);
 
 const accountsOf = (teamId: number) =>
   t.db.withOwner((tx) =>
