@@ -97,7 +97,14 @@ beforeAll(async () => {
       'faults.test: embedded database, so connections are cut at a relay (PGlite has one backend, which pg_terminate_backend cannot reach)',
     );
   const url = onPostgres ? await onOwnPostgresDatabase() : await onEmbeddedThroughRelay();
-  db = createDatabase({ connectionString: url, description: 'under faults', maxConnections: onPostgres ? 10 : 1 });
+  // Prepared page reads as the app opens each database (decision 020): a statement prepared on a
+  // connection that dies must not break the next one.
+  db = createDatabase({
+    connectionString: url,
+    description: 'under faults',
+    maxConnections: onPostgres ? 10 : 1,
+    prepare: onPostgres ? 'per-connection' : 'one-session',
+  });
   fake = await startFakeComposio();
   const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 5000, maxRetries: 0 });
   app = createApp({ config: testConfig(), db, logger: createLogger('silent'), composio });
