@@ -107,10 +107,6 @@
     if (box.top < 0 || box.bottom > window.innerHeight) element.scrollIntoView({ block: 'nearest' });
   }
 
-  // A boosted navigation (a form's redirect) swaps the whole body; other swaps are parts of a page.
-  document.addEventListener('htmx:afterSettle', function (event) {
-    if (event.detail && event.detail.target === document.body) showResult();
-  });
   // Plain loads (JavaScript on, but a full page: a reload, a form htmx leaves alone).
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', showResult);
   else showResult();
@@ -137,13 +133,18 @@
     field.focus({ preventScroll: true });
   }
   window.addEventListener('hashchange', openHashTarget);
-  document.addEventListener('htmx:afterSettle', function (event) {
-    if (event.detail && event.detail.target === document.body) openHashTarget();
-  });
   // On a full load the browser, once loaded, moves focus away from anything focused before it
   // reached the fragment (to the fragment's target, or nowhere): so after that.
   if (document.readyState === 'complete') openHashTarget();
   else window.addEventListener('load', openHashTarget);
+
+  // A boosted navigation (a form's redirect) swaps the whole body, as a new page would; other swaps
+  // are parts of a page. The result is shown first, then a fragment's form opened.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    if (!event.detail || event.detail.target !== document.body) return;
+    showResult();
+    openHashTarget();
+  });
 
   // Times are written in UTC by the server; the exact time in their title is given again in the
   // viewer's own time zone.
