@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accountListing, DEFAULT_CREATED_AT, decodeListCursor, encodeListCursor, type ListFilter } from './composio-listing';
 
 /**
  * A fake Composio API speaking the v3.1 wire format (as Composio's docs and the SDK describe it), for tests
@@ -106,6 +107,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
   let requestCounter = 0;
   let requestHook: ((request: LoggedRequest) => void) | null = null;
   const timers = new Set<NodeJS.Timeout>();
+  const listing = accountListing();
 
   const fake: FakeComposio = {
     ...fakeConnectLinks(() => fake),
@@ -192,30 +194,25 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
 
   function listAccounts(query: URLSearchParams, res: http.ServerResponse): void {
     if (malformed) return sendMalformed(res, malformed);
-    const userIds = csv(query.get('user_ids'));
-    const toolkits = csv(query.get('toolkit_slugs')).map((slug) => slug.toLowerCase());
-    const statuses = csv(query.get('statuses'));
-    const orderBy = query.get('order_by') === 'updated_at' ? 'updated_at' : 'created_at';
+    const filter: ListFilter = {
+      userIds: csv(query.get('user_ids')),
+      toolkits: csv(query.get('toolkit_slugs')).map((slug) => slug.toLowerCase()),
+      statuses: csv(query.get('statuses')),
+      orderBy: query.get('order_by') === 'updated_at' ? 'updated_at' : 'created_at',
+    };
     const limit = clamp(Number(query.get('limit') ?? 20), 1, 1000);
-    const offset = decodeCursor(query.get('cursor'));
-    if (offset === null) return sendError(res, 400, 'Invalid cursor', { slug: 'ConnectedAccount_InvalidCursor' });
+    const position = decodeListCursor(query.get('cursor'));
+    if (position === null) return sendError(res, 400, 'Invalid cursor', { slug: 'ConnectedAccount_InvalidCursor' });
 
-    const matching = fake.accounts
-      .filter((a) => userIds.length === 0 || userIds.includes(a.userId))
-      .filter((a) => toolkits.length === 0 || toolkits.includes(a.toolkit.toLowerCase()))
-      .filter((a) => statuses.length === 0 || statuses.includes(a.status ?? 'ACTIVE'))
-      .map(toWire)
-      .sort((a, b) => b[orderBy].localeCompare(a[orderBy]) || a.id.localeCompare(b.id));
-    const items = matching.slice(offset, offset + limit);
-    const hasMore = offset + limit < matching.length;
-    let nextCursor = hasMore ? encodeCursor(offset + limit) : null;
-    if (endlessCursor) nextCursor = encodeCursor(endlessCursor === 'same' ? offset : offset + 1);
+    const page = listing.page(fake.accounts, filter, position, limit);
+    let next = page.next;
+    if (endlessCursor) next = endlessCursor === 'same' ? position : { after: position.after, page: position.page + 1 };
     sendJson(res, {
-      items,
-      next_cursor: nextCursor,
-      total_pages: Math.max(1, Math.ceil(matching.length / limit)),
-      current_page: Math.floor(offset / limit) + 1,
-      total_items: matching.length,
+      items: page.items.map(toWire),
+      next_cursor: next && encodeListCursor(next),
+      total_pages: Math.max(1, Math.ceil(page.total / limit)),
+      current_page: position.page,
+      total_items: page.total,
     });
   }
 
@@ -224,7 +221,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     const toolkits = csv(query.get('toolkit_slug')).map((slug) => slug.toLowerCase());
     const slugs = csv(query.get('tool_slugs'));
     const limit = clamp(Number(query.get('limit') ?? 20), 1, 1000);
-    const offset = decodeCursor(query.get('cursor'));
+    const offset = decodeOffsetCursor(query.get('cursor'));
     if (offset === null) return sendError(res, 400, 'Invalid cursor', { slug: 'Tool_InvalidCursor' });
     const matching = fake.tools
       .filter((t) => toolkits.length === 0 || toolkits.includes(t.toolkit))
@@ -232,7 +229,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
     const hasMore = offset + limit < matching.length;
     sendJson(res, {
       items: matching.slice(offset, offset + limit).map(toolToWire),
-      next_cursor: hasMore ? encodeCursor(offset + limit) : null,
+      next_cursor: hasMore ? encodeOffsetCursor(offset + limit) : null,
       total_pages: Math.max(1, Math.ceil(matching.length / limit)),
       current_page: Math.floor(offset / limit) + 1,
       total_items: matching.length,
@@ -370,7 +367,7 @@ export async function startFakeComposio(opts: { port?: number; apiKey?: string }
 
 function toWire(a: FakeAccount) {
   const status = a.status ?? 'ACTIVE';
-  const createdAt = a.createdAt ?? '2026-01-01T00:00:00.000Z';
+  const createdAt = a.createdAt ?? DEFAULT_CREATED_AT;
   const val: Record<string, unknown> = { status, access_token: 'REDACTED' };
   if (a.email != null) val.email = a.email;
   return {
@@ -529,12 +526,12 @@ function clamp(n: number, min: number, max: number): number {
   return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.trunc(n))) : min;
 }
 
-// Opaque to clients, like Composio's cursors; a number inside is enough for a fake.
-function encodeCursor(offset: number): string {
+// Opaque to clients, like Composio's cursors; a number inside is enough for the short tool lists.
+function encodeOffsetCursor(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
 }
 
-function decodeCursor(cursor: string | null): number | null {
+function decodeOffsetCursor(cursor: string | null): number | null {
   if (!cursor) return 0;
   try {
     const offset: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString()).o;
