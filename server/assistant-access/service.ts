@@ -2,7 +2,7 @@ import type { Tx } from '../db';
 import { pgErrorCode } from '../db';
 import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
-import { requireAdmin, type TeamContext } from '../teams/context';
+import { requireAdmin, type TeamContext, type TeamRef } from '../teams/context';
 import type { Assistant } from '../assistant-integrations/service';
 import { listToolSources } from '../mcp/queries';
 import { toolsOf } from '../mcp/service';
@@ -35,7 +35,7 @@ export interface AccessPanel {
  * The assistant page's MCP sections: three reads however many tokens, integrations or calls, asked
  * for together so that the page can send them with its own in one statement (readTogether).
  */
-export async function loadAccessPanel(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean): Promise<AccessPanel> {
+export async function loadAccessPanel(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean): Promise<AccessPanel> {
   const [tokens, toolGroups, calls] = await Promise.all([
     listTokens(tx, team.id, assistantId),
     loadToolGroups(tx, team, assistantId, composioConfigured),
@@ -44,7 +44,7 @@ export async function loadAccessPanel(tx: Tx, team: TeamContext, assistantId: nu
   return { tokens, toolGroups, calls: calls.slice(0, RECENT_CALLS), moreCalls: calls.length > RECENT_CALLS };
 }
 
-async function loadToolGroups(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
+async function loadToolGroups(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
   const sources = await listToolSources(tx, { teamId: team.id, assistantId });
   return sources
     .filter((s) => isBuiltinIntegration(s.slug) || s.tools_toolkit)

@@ -7,7 +7,7 @@ import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
-import { withTeam, type TeamContext } from '../teams/context';
+import { readInTeam, type TeamContext } from '../teams/context';
 import { ASSISTANT_STATUS_CHOICES, assistantFilterSchema, assistantFilterable, assistantListQuery } from './filter';
 import { filterSchema } from './schemas';
 import { integrationJson, loadAssistantPage, loadIntegrationsPage, type Assistant, type IntegrationView } from './service';
@@ -58,11 +58,14 @@ export async function renderAssistantPage(deps: ConnectionDeps, req: Request, re
       ? parse(assistantFilterSchema, req.query)
       : carriedFilter(assistantFilterSchema, req.query);
   const listOnly = htmxTarget(req) === LIST_TARGET;
-  const { team, assistant, integrations, access } = await withTeam(deps.db, req, async (tx, team) =>
+  const {
+    team,
+    value: { assistant, integrations, access },
+  } = await readInTeam(deps.db, req, async (batch, team) =>
     // The MCP sections (tokens, tool permissions, calls) are on the full HTML page only.
     json || listOnly
-      ? { team, ...(await loadIntegrationsPage(tx, team, assistantId, { withConnections: json })), access: null }
-      : { team, ...(await loadAssistantPage(tx, team, assistantId, deps.composio !== null)) },
+      ? { ...(await loadIntegrationsPage(batch, team, assistantId, { withConnections: json })), access: null }
+      : await loadAssistantPage(batch, team, assistantId, deps.composio !== null),
   );
   if (json) return void res.json({ assistant, integrations: integrations.map(integrationJson) });
   const shown = applyFilter(integrations, assistantFilterable, filter!);

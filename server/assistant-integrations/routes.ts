@@ -8,7 +8,7 @@ import { idParam } from '../http/ids';
 import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done } from '../http/respond';
 import { InputError, parse } from '../http/validate';
-import { withTeam, type TeamContext } from '../teams/context';
+import { readInTeam, withTeam, type TeamContext } from '../teams/context';
 import { LIST_TARGET, listQueryOf, pageUrl, renderAssistantPage, setAssistantPageLocals } from './page';
 import { addFormSchema, bulkFormSchema, connectionRefSchema, filterSchema } from './schemas';
 import {
@@ -159,12 +159,10 @@ function assistantIdOf(req: Request): number {
 }
 
 /** The picker's data: one integration with its first usable connections matching q, 404 if there is no such one. */
-function loadPickerView(db: Database, req: Request, integrationId: number, q: string, preselect: Choice | null = null) {
-  return inTeam(db, req, async (tx, team) => ({
-    team,
-    q,
-    ...(await loadPicker(tx, team, assistantIdOf(req), integrationId, q, preselect)),
-  }));
+async function loadPickerView(db: Database, req: Request, integrationId: number, q: string, preselect: Choice | null = null) {
+  const assistantId = assistantIdOf(req);
+  const { team, value } = await readInTeam(db, req, (batch, team) => loadPicker(batch, team, assistantId, integrationId, q, preselect));
+  return { team, q, ...value };
 }
 
 function renderPicker(

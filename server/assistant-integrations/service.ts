@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import { InputError } from '../http/validate';
-import type { TeamContext } from '../teams/context';
+import type { TeamContext, TeamRef } from '../teams/context';
 import { findAssistant, lockAssistant } from '../assistants/queries';
 import { connectionRefSchema } from './schemas';
 import {
@@ -138,7 +138,7 @@ export async function loadAssistantForUpdate(tx: Tx, team: TeamContext, assistan
  * none/one/several per integration; JSON clients (withConnections) get every integration's usable
  * connections listed.
  */
-export async function loadIntegrationsPage(tx: Tx, team: TeamContext, assistantId: number, options: { withConnections: boolean }) {
+export async function loadIntegrationsPage(tx: Tx, team: TeamRef, assistantId: number, options: { withConnections: boolean }) {
   const found = await listCatalogForAssistant(tx, team.id, assistantId, options);
   if (!found) throw notFound('That assistant');
   return { assistant: found.assistant, integrations: found.catalog.map(toView) };
@@ -148,7 +148,7 @@ export async function loadIntegrationsPage(tx: Tx, team: TeamContext, assistantI
  * The HTML page: the assistant with its catalog and its MCP sections (tokens, tool permissions,
  * recent calls), read in one statement however large the team (docs/decisions/017-one-round-trip-per-read.md).
  */
-export async function loadAssistantPage(tx: Tx, team: TeamContext, assistantId: number, composioConfigured: boolean) {
+export async function loadAssistantPage(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean) {
   const [page, access] = await readTogether(tx, (batch) => [
     loadIntegrationsPage(batch, team, assistantId, { withConnections: false }),
     loadAccessPanel(batch, team, assistantId, composioConfigured),
@@ -166,7 +166,7 @@ export const PICKER_SHOWN = 50;
  */
 export async function loadPicker(
   tx: Tx,
-  team: TeamContext,
+  team: TeamRef,
   assistantId: number,
   integrationId: number,
   matching: string,

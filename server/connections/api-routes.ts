@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { parse } from '../http/validate';
-import { withTeam } from '../teams/context';
+import { readInTeam, teamIdOf, withTeam } from '../teams/context';
 import { revokeIntegration } from '../composio/revoke';
-import { teamIdOf } from '../teams/context';
 import { loadTeamIntegrations, teamIntegrationsJson, toggleIntegration } from './service';
 import { providerParam, toggleSchema } from './schemas';
 import { runSync, type ConnectionDeps } from './routes';
@@ -18,7 +17,7 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/', async (req, res) => {
-    const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadTeamIntegrations(tx, team) }));
+    const { team, value: providers } = await readInTeam(db, req, (batch, team) => loadTeamIntegrations(batch, team));
     res.json(teamIntegrationsJson(team, providers, deps.composio !== null));
   });
 

@@ -12,7 +12,7 @@ import { htmxTarget, wantsJson } from '../http/negotiate';
 import { done, redirectWithFlash } from '../http/respond';
 import { parse } from '../http/validate';
 import { groupByCategory } from '../http/view-helpers';
-import { requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
+import { readInTeam, requireAdmin, teamIdOf, withTeam, type TeamContext } from '../teams/context';
 import { assistantListQuery } from '../assistant-integrations/filter';
 import { applyFilter, carriedFilter, categoriesOf, describeFilter, listQuery } from '../filters/integration-filter';
 import {
@@ -213,7 +213,8 @@ async function showTeamPage(
 ): Promise<void> {
   // A refused add-key form carries the list's filter; only the page's own GET refuses a bad one.
   const filter = refused ? carriedFilter(teamFilterSchema, req.query) : parse(teamFilterSchema, req.query);
-  const view = await withTeam(deps.db, req, async (tx, team) => ({ team, ...(await loadConnectionsPage(tx, team)) }));
+  const { team, value } = await readInTeam(deps.db, req, (batch, team) => loadConnectionsPage(batch, team));
+  const view = { team, ...value };
   const providers = applyFilter(view.providers, teamIntegrationFilterable, filter);
   const apiKeyIntegrations = applyFilter(view.apiKeyIntegrations, apiKeyFilterable, filter);
   const openKeyForm = refused?.openKeyForm ?? providerParam.safeParse(req.query.add_key).data ?? null;

@@ -3,7 +3,7 @@ import { readTogether } from '../db/together';
 import { listRecentAudit, recordAudit } from '../audit/queries';
 import { encryptSecret, secretHint } from '../crypto/secrets';
 import { HttpError, notFound } from '../http/errors';
-import { requireAdmin, type TeamContext } from '../teams/context';
+import { requireAdmin, type TeamContext, type TeamRef } from '../teams/context';
 import {
   deleteApiKey,
   findApiKey,
@@ -96,12 +96,12 @@ export function teamIntegrationsJson(team: TeamContext, providers: TeamIntegrati
   };
 }
 
-export async function loadTeamIntegrations(tx: Tx, team: TeamContext): Promise<TeamIntegrationView[]> {
+export async function loadTeamIntegrations(tx: Tx, team: TeamRef): Promise<TeamIntegrationView[]> {
   return (await listTeamIntegrations(tx, team.id)).map(toTeamIntegrationView);
 }
 
 /** The team integrations page: its three reads (integrations, API keys, activity) in one statement, however large the team. */
-export async function loadConnectionsPage(tx: Tx, team: TeamContext) {
+export async function loadConnectionsPage(tx: Tx, team: TeamRef) {
   const [providers, apiKeyIntegrations, activity] = await readTogether(tx, (batch) => [
     loadTeamIntegrations(batch, team),
     listApiKeyIntegrationsWithKeys(batch, team.id),

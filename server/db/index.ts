@@ -41,6 +41,14 @@ export interface Database {
    * takes no parameters: `firstRead` is constant SQL that reads the acting user from the settings.
    */
   withUserReading<R extends Row, T>(userId: number, firstRead: string, fn: (tx: Tx, rows: R[]) => Promise<T>): Promise<T>;
+  /**
+   * One read as the acting user in a transaction of its own, sent in ONE round trip with BEGIN, the
+   * acting user and COMMIT: for pages that only read (./together.ts readTogetherAsUser). Where the
+   * database allows (DatabaseOptions.prepare) it runs as a prepared statement, prepared once per
+   * connection in a round trip of its own; the same rules as ReadOptions.prepare apply to its text.
+   * See docs/decisions/023-read-only-pages-in-one-round-trip.md.
+   */
+  readAsUser<T extends Row = Row>(userId: number, sql: string, params: readonly unknown[]): Promise<T[]>;
   /** Runs fn in a transaction as the table owner: for sign-in, seeding and the command line only. */
   withOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
@@ -126,6 +134,39 @@ export function createDatabase(options: DatabaseOptions): Database {
     async withUserReading<R extends Row, T>(userId: number, firstRead: string, fn: (tx: Tx, rows: R[]) => Promise<T>) {
       return transaction(`${beginAsUser(userId)}; ${constantRead(firstRead)}`, (tx, rows) => fn(tx, rows as R[]));
     },
+    async readAsUser<T extends Row>(userId: number, sql: string, params: readonly unknown[]) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        let read: string;
+        if (prepare) {
+          const name = statementName(sql, 'sbr');
+          const prepared = preparedOn.get(client) ?? new Set<string>();
+          if (!prepared.has(name)) {
+            // Outside the transaction and on its own, so the set says exactly what this session holds.
+            const text = `PREPARE ${name} AS ${sql}`;
+            options.onStatement?.(text);
+            await client.query(text);
+            prepared.add(name);
+            preparedOn.set(client, prepared);
+          }
+          read = params.length > 0 ? `EXECUTE ${name}(${params.map(literal).join(', ')})` : `EXECUTE ${name}`;
+        } else {
+          read = sql.replace(/\$(\d+)/g, (match, n: string) => (Number(n) <= params.length ? literal(params[Number(n) - 1]) : match));
+        }
+        const text = `${beginAsUser(userId)}; ${read}; COMMIT`;
+        options.onStatement?.(text);
+        // One answer per statement: BEGIN, the acting user, the read, COMMIT.
+        const answered = (await client.query(text)) as unknown as pg.QueryResult[];
+        return answered.at(-2)!.rows as T[];
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) broken = error as Error;
+        else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
     withOwner(fn) {
       return transaction('BEGIN', (tx) => fn(tx));
     },
@@ -173,16 +214,38 @@ function wrap(client: pg.PoolClient, onStatement: ((sql: string) => void) | unde
   });
 }
 
+/**
+ * The statements each connection prepared with SQL's PREPARE (readAsUser). A connection that goes
+ * away takes its entry with it; on the embedded database its successor starts from DEALLOCATE ALL.
+ */
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+
+/**
+ * A value as an SQL literal, for the simple protocol, which takes no parameters: quoted like a text
+ * parameter, so PostgreSQL gives it the type the statement needs, as it does a parameter's text.
+ */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return `'${String(value)}'`;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return `'${value.toISOString()}'`;
+  throw new TypeError(`readAsUser takes strings, finite numbers, booleans, dates and null as parameters, not ${typeof value}`);
+}
+
 const statementNames = new Map<string, string>();
 
-/** A prepared statement's name from its text: the same text gets the same name on every connection. */
-function statementName(sql: string): string {
-  let name = statementNames.get(sql);
+/**
+ * A prepared statement's name from its text: the same text gets the same name on every connection.
+ * `sb` names are prepared by node-postgres (ReadOptions.prepare), `sbr` ones by PREPARE (readAsUser).
+ */
+function statementName(sql: string, prefix: 'sb' | 'sbr' = 'sb'): string {
+  const key = `${prefix}:${sql}`;
+  let name = statementNames.get(key);
   if (!name) {
-    name = `sb_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    name = `${prefix}_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
     // The texts are a fixed set (ReadOptions.prepare); the bound only guards against a caller that is not.
     if (statementNames.size >= 1000) statementNames.clear();
-    statementNames.set(sql, name);
+    statementNames.set(key, name);
   }
   return name;
 }

@@ -1,4 +1,4 @@
-import { txOf, type ReadOptions, type Row, type Tx } from './index';
+import { txOf, type Database, type ReadOptions, type Row, type Tx } from './index';
 
 interface Pending {
   sql: string;
@@ -24,6 +24,27 @@ export async function readTogether<P extends readonly unknown[] | []>(
   tx: Tx,
   build: (batch: Tx) => P,
 ): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }> {
+  // The combined text depends only on which reads a page makes, so it is prepared once per connection.
+  return sendTogether(build, (sql, params) => tx.one(sql, params, { prepare: true }));
+}
+
+/**
+ * readTogether for a page that only reads: the combined read goes in a transaction of its own, as
+ * the acting user, and BEGIN, the acting user, the read and COMMIT reach the server in one round
+ * trip (Database.readAsUser; docs/decisions/023-read-only-pages-in-one-round-trip.md).
+ */
+export async function readTogetherAsUser<P extends readonly unknown[] | []>(
+  db: Database,
+  userId: number,
+  build: (batch: Tx) => P,
+): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }> {
+  return sendTogether(build, async (sql, params) => (await db.readAsUser(userId, sql, params))[0]!);
+}
+
+async function sendTogether<P extends readonly unknown[] | []>(
+  build: (batch: Tx) => P,
+  send: (sql: string, params: unknown[]) => Promise<Row>,
+): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }> {
   const pending: Pending[] = [];
   let sent = false;
   const batch = txOf(<T extends Row>(sql: string, params: unknown[] = [], options: ReadOptions = {}) => {
@@ -39,11 +60,9 @@ export async function readTogether<P extends readonly unknown[] | []>(
   sent = true;
   if (pending.length > 0) {
     try {
-      // The combined text depends only on which reads a page makes, so it is prepared once per connection.
-      const row = await tx.one(
+      const row = await send(
         combinedSelect(pending),
         pending.flatMap((read) => read.params),
-        { prepare: true },
       );
       pending.forEach((read, i) => read.resolve(revive(row[`read_${i}`] as Row[], read.timestamps)));
     } catch (error) {

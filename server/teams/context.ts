@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Database, Row, Tx } from '../db';
+import { readTogetherAsUser } from '../db/together';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import { parse } from '../http/validate';
@@ -31,6 +32,33 @@ export interface TeamContext {
 export async function withTeam<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext) => Promise<T>): Promise<T> {
   const teamId = teamIdOf(req);
   return db.withUserReading<TeamRow & Row, T>(req.session.userId!, TEAMS_OF_ACTING_USER, (tx, rows) => fn(tx, teamFrom(rows, teamId)));
+}
+
+/** What a page's reads need of its team before the team is known: its id, from the URL. */
+export type TeamRef = Pick<TeamContext, 'id'>;
+
+/**
+ * For a page that only reads: the user's teams and the reads `read` asks for, sent together with
+ * BEGIN and COMMIT in one round trip (docs/decisions/023-read-only-pages-in-one-round-trip.md).
+ * `read` gets the URL's team before its membership is checked: row-level security keeps another
+ * team's rows out of the reads, and a team the user does not belong to is a 404 before the reads'
+ * own answers are looked at. Its reads must all be asked for before it first awaits (readTogether).
+ */
+export async function readInTeam<T>(
+  db: Database,
+  req: Request,
+  read: (batch: Tx, team: TeamRef) => Promise<T>,
+): Promise<{ team: TeamContext; value: T }> {
+  const teamId = teamIdOf(req);
+  let reading: Promise<T> | undefined;
+  const [rows] = await readTogetherAsUser(db, req.session.userId!, (batch) => {
+    reading = read(batch, { id: teamId });
+    // Settled before the team is checked: a read refused for another team must not go unhandled.
+    reading.catch(() => {});
+    return [listTeamsOfActingUser(batch)];
+  });
+  const team = teamFrom(rows, teamId);
+  return { team, value: await reading! };
 }
 
 /** The team id of the URL: a malformed one is a 400 before any query runs. */

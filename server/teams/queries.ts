@@ -52,5 +52,5 @@ export const TEAMS_OF_ACTING_USER = `
    ORDER BY t.name, t.id`;
 
 export function listTeamsOfActingUser(tx: Tx) {
-  return tx.query<TeamRow & Record<string, unknown>>(TEAMS_OF_ACTING_USER);
+  return tx.query<TeamRow & Record<string, unknown>>(TEAMS_OF_ACTING_USER, [], { timestamps: ['last_synced_at'] });
 }

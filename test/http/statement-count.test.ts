@@ -11,8 +11,11 @@ import { startStatementProxy, type StatementProxy } from '../helpers/statement-p
  */
 const PER_REQUEST = {
   session: 1, // load the session; the touch is throttled, so a page seconds after the last one sends none
-  transaction: 2, // BEGIN, set_config (role and acting user) and the user's teams in one round trip, then COMMIT
 };
+/**
+ * Pages that only read send BEGIN, the acting user, the user's teams, their reads and COMMIT in one
+ * round trip (docs/decisions/023-read-only-pages-in-one-round-trip.md).
+ */
 const PAGE_STATEMENTS = {
   assistantPage: 1, // the assistant with the catalog, MCP tokens, tool permissions and recent tool calls, read together
   assistantPageJson: 1, // the assistant with the catalog, each integration's connections listed
@@ -20,7 +23,7 @@ const PAGE_STATEMENTS = {
   teamPage: 1, // providers (with used_by), API keys (first 10 per integration) and recent activity, read together
   teamJsonApi: 1, // providers (with used_by)
 };
-const expected = (page: keyof typeof PAGE_STATEMENTS) => PER_REQUEST.session + PER_REQUEST.transaction + PAGE_STATEMENTS[page];
+const expected = (page: keyof typeof PAGE_STATEMENTS) => PER_REQUEST.session + PAGE_STATEMENTS[page];
 
 let proxy: StatementProxy;
 let t: TestApp;
