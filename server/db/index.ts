@@ -156,7 +156,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         }
         const text = `${beginAsUser(userId)}; ${read}; COMMIT`;
         options.onStatement?.(text);
-        // One answer per statement: BEGIN, the acting user, the read, COMMIT.
+        // One answer per statement: BEGIN, the user's teams, the acting user, the read, COMMIT.
         const answered = (await client.query(text)) as unknown as pg.QueryResult[];
         return answered.at(-2)!.rows as T[];
       } catch (error) {
@@ -186,14 +186,17 @@ export function createDatabase(options: DatabaseOptions): Database {
 }
 
 /**
- * BEGIN and the acting user in one round trip: a simple-protocol query of two statements, three
- * with withUserReading's read (the simple protocol takes no parameters, so the user id is inlined,
- * and only ever as an integer).
+ * BEGIN, the user's teams and the acting user in one round trip: a simple-protocol query of three
+ * statements, four with withUserReading's read (the simple protocol takes no parameters, so the
+ * user id is inlined, and only ever as an integer).
  * Transaction-local: the embedded database shares one session across pooled connections.
  */
 function beginAsUser(userId: number): string {
   if (!Number.isSafeInteger(userId)) throw new TypeError(`withUser needs an integer user id, got ${String(userId)}`);
-  return `BEGIN; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '${userId}', true)`;
+  // The user's teams first, read as the table owner: the policies use them instead of querying
+  // team_users for every table a statement names (docs/decisions/024-team-ids-per-transaction.md).
+  const teams = `SELECT set_config('app.team_ids', (SELECT coalesce(array_agg(team_id), '{}')::text FROM team_users WHERE user_id = ${userId}), true)`;
+  return `BEGIN; ${teams}; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '${userId}', true)`;
 }
 
 /** A read that can ride in the BEGIN round trip: one statement, no parameters. */

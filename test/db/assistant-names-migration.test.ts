@@ -7,12 +7,13 @@ const RENAME = '1764700000000_assistant-names.sql';
 const TOKEN_HASH = 'a'.repeat(64);
 
 /** The schema as it was before the rename: every migration before it, then one team's assistant with all its rows. */
+const ALL_MIGRATIONS = fs
+  .readdirSync(MIGRATIONS)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
+
 async function seedOldSchema(url: string): Promise<{ teamId: number; assistantId: number }> {
-  const before = fs
-    .readdirSync(MIGRATIONS)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .indexOf(RENAME);
+  const before = ALL_MIGRATIONS.indexOf(RENAME);
   expect(before).toBeGreaterThan(0);
   await runMigrations(url, 'up', before);
   return withClient(url, async (c) => {
@@ -122,8 +123,8 @@ async function checkMigration(url: string): Promise<void> {
     await c.query('ROLLBACK');
   });
 
-  // And back: the down migration restores the old names with the rows.
-  await runMigrations(url, 'down', 1);
+  // And back: the down migration restores the old names with the rows (after the later ones').
+  await runMigrations(url, 'down', ALL_MIGRATIONS.length - ALL_MIGRATIONS.indexOf(RENAME));
   await withClient(url, async (c) => {
     expect((await c.query('SELECT prompt_id FROM prompt_integration')).rows).toEqual([{ prompt_id: assistantId }]);
     expect((await c.query('SELECT prompt_id FROM mcp_tool_calls')).rows).toEqual([{ prompt_id: assistantId }]);
