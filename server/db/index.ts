@@ -49,6 +49,12 @@ export interface Database {
    * See docs/decisions/023-read-only-pages-in-one-round-trip.md.
    */
   readAsUser<T extends Row = Row>(userId: number, sql: string, params: readonly unknown[]): Promise<T[]>;
+  /**
+   * One statement on the pool, outside any transaction of ours, as the table owner; a named prepared
+   * statement where the database allows (DatabaseOptions.prepare). For the session store, whose
+   * statements are a fixed set of texts (ReadOptions.prepare's rule).
+   */
+  queryPrepared(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
   /** Runs fn in a transaction as the table owner: for sign-in, seeding and the command line only. */
   withOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
@@ -166,6 +172,9 @@ export function createDatabase(options: DatabaseOptions): Database {
       } finally {
         client.release(broken);
       }
+    },
+    queryPrepared(sql, params = []) {
+      return prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
     },
     withOwner(fn) {
       return transaction('BEGIN', (tx) => fn(tx));

@@ -2,6 +2,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
+import type { Database } from '../db';
 
 declare module 'express-session' {
   interface SessionData {
@@ -23,13 +24,14 @@ const PRUNE_INTERVAL_SECONDS = 15 * 60;
  * pending flash) have a row; a signed-in request reads its row once and writes it at most once a
  * minute (see touchSession). Expired rows are pruned every 15 minutes.
  */
-export function setUpSession(options: { pool: pg.Pool; secret: string; production: boolean }): {
+export function setUpSession(options: { db: Database; secret: string; production: boolean }): {
   handlers: RequestHandler[];
   store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void };
 } {
   const PgStore = connectPgSimple(session);
   const store = new PgStore({
-    pool: options.pool,
+    // The store's few statements are prepared once per connection (it only ever calls query).
+    pool: { query: (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params) } as unknown as pg.Pool,
     tableName: 'session',
     createTableIfMissing: false,
     pruneSessionInterval: PRUNE_INTERVAL_SECONDS,

@@ -48,8 +48,12 @@ ejs.fileLoader = (file: string) => declareLocals(readFile(file).toString());
  * Renders a view for Express. Includes name their file from the views root ('/partials/top'), so
  * EJS does not probe the disk for a path relative to the including file; and the locals object,
  * which only our own code fills, is handed to the template as it is instead of being copied once more.
+ * Templates that are compiled once (`cache`, all but `npm run dev`) leave out EJS's line tracking,
+ * which sets a variable before every line and wraps the template in a try/catch to name the line
+ * of an error: the assistant page rendered in 0.25 ms without it against 0.36 ms with it (1,000
+ * renders in the app's process). `npm run dev`, which recompiles on every request, keeps it.
  */
 export function renderView(root: string, cache: boolean) {
   return (file: string, data: object, done: (error: Error | null, html?: string) => void) =>
-    ejs.renderFile(file, data, { root, cache, unsafePrototypeLocals: true, _with: false }, done);
+    ejs.renderFile(file, data, { root, cache, compileDebug: !cache, unsafePrototypeLocals: true, _with: false }, done);
 }

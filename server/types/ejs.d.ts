@@ -8,6 +8,8 @@ declare module 'ejs' {
     unsafePrototypeLocals?: boolean;
     /** false: no `with (locals)` around the template; names are read as `locals.name`. */
     _with?: boolean;
+    /** false: no line tracking (a variable set before every line, a try/catch naming the line of an error). */
+    compileDebug?: boolean;
   }
   const ejs: {
     renderFile(file: string, data: object, options: RenderFileOptions, done: (error: Error | null, html?: string) => void): void;

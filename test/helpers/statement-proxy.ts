@@ -72,7 +72,9 @@ export async function startStatementProxy(targetConnectionString: string): Promi
 function frontendReader(onStatement: (statement: ServerStatement) => void): (chunk: Buffer) => void {
   let buffered = Buffer.alloc(0);
   let startup = true;
-  let lastParsed = '';
+  // Per connection: the text of each statement parsed on it, and of the one bound last.
+  const parsed = new Map<string, string>();
+  let bound = '';
   return (chunk) => {
     buffered = Buffer.concat([buffered, chunk]);
     for (;;) {
@@ -94,11 +96,17 @@ function frontendReader(onStatement: (statement: ServerStatement) => void): (chu
       buffered = buffered.subarray(1 + length);
       if (type === 'Q') onStatement({ kind: 'Q', sql: cString(body, 0) });
       if (type === 'P') {
-        // Parse: statement name, then the query text.
+        // Parse: statement name, then the query text. A named one is executed again by name alone.
         const nameEnd = body.indexOf(0);
-        lastParsed = cString(body, nameEnd + 1);
+        parsed.set(cString(body, 0), cString(body, nameEnd + 1));
       }
-      if (type === 'E') onStatement({ kind: 'E', sql: lastParsed });
+      if (type === 'B') {
+        // Bind: portal name, then the name of the statement it runs ('' for the unnamed one).
+        const portalEnd = body.indexOf(0);
+        const name = cString(body, portalEnd + 1);
+        bound = parsed.get(name) ?? `(prepared statement ${name})`;
+      }
+      if (type === 'E') onStatement({ kind: 'E', sql: bound });
     }
   };
 }
