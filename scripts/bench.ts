@@ -174,7 +174,8 @@ async function main(): Promise<void> {
 
   // Each process serves the page under load before it is measured, as a running server would have:
   // V8 compiles the hot code during the first seconds (the app has more of it than the bare page).
-  for (const instance of instances) await runLoad(targetFor(instance, 'assistant page', 1), CONNECTIONS, SETTINGS.warmUpMs, instance.sessions);
+  for (const instance of instances)
+    await runLoad(targetFor(instance, 'assistant page', 1), CONNECTIONS, SETTINGS.warmUpMs, instance.sessions);
 
   // Throughput: 50 connections on the assistant page at 1x, interleaved rounds.
   const loadRuns = new Map<string, { rps: number; p99: number; cpuPerPage: number }[]>();
