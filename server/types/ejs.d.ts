@@ -10,6 +10,8 @@ declare module 'ejs' {
     _with?: boolean;
     /** false: no line tracking (a variable set before every line, a try/catch naming the line of an error). */
     compileDebug?: boolean;
+    /** true: each line of template text is trimmed, and empty lines dropped (values are untouched). */
+    rmWhitespace?: boolean;
   }
   const ejs: {
     renderFile(file: string, data: object, options: RenderFileOptions, done: (error: Error | null, html?: string) => void): void;
