@@ -10,7 +10,8 @@ RUN npm run build && npm prune --omit=dev
 
 # Run: compiled code, production dependencies, views, static files and migrations.
 FROM node:22-bookworm-slim
-ENV NODE_ENV=production PORT=3000
+# glibc's malloc with a fixed mmap threshold, as npm start runs it: see docs/decisions/023-process-memory.md.
+ENV NODE_ENV=production PORT=3000 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

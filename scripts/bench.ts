@@ -1,7 +1,8 @@
 /**
  * npm run bench: Switchboard against a bare Express 5 + pg + EJS page (bench/bare-app.js), on the
- * same machine, in interleaved rounds. Each app runs as `npm start` runs it (node dist/server,
- * NODE_ENV unset) and with NODE_ENV=production, on PostgreSQL and on the embedded database.
+ * same machine, in interleaved rounds. Each app runs as `npm start` runs it (node dist/server with
+ * npm start's MALLOC_MMAP_THRESHOLD_, NODE_ENV unset) and with NODE_ENV=production, on PostgreSQL
+ * and on the embedded database. The bare page runs as plain `node`.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench     (both databases)
  *   npm run bench                                                               (embedded only)
@@ -32,6 +33,8 @@ const SETTINGS = quick
 const CONNECTIONS = 50;
 const SYNC_USER = 'bench-sync';
 const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY };
+/** What `npm start` and the Docker image set for the app (docs/decisions/023-process-memory.md). */
+const START_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 interface Instance {
   name: string;
@@ -432,7 +435,13 @@ async function startProcess(
   const port = await freePort();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.tmpdir(),
+      PORT: String(port),
+      ...(mode === 'bare' ? {} : START_ENV),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
