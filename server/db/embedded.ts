@@ -19,11 +19,15 @@ export { EmbeddedDatabaseBusyError } from './embedded-lock';
 
 // The worker's code as text (CommonJS), so it runs the same from sources (tsx, ts-jest) and from dist/.
 const WORKER_SOURCE = `
+const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglite);
 const { PGLiteSocketServer } = require(workerData.pgliteSocket);
 (async () => {
-  const db = await PGlite.create(workerData.pgdata, { postgresqlconf: workerData.settings });
+  // Compiled here, the module's 9 MB of bytes are garbage at once; read by PGlite, they outlived
+  // start-up in the old generation (docs/decisions/001-embedded-database.md).
+  const pgliteWasmModule = await WebAssembly.compile(fs.readFileSync(workerData.pgliteWasm));
+  const db = await PGlite.create(workerData.pgdata, { postgresqlconf: workerData.settings, pgliteWasmModule });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
   try {
     await server.start();
@@ -49,6 +53,13 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocket);
  */
 const EMBEDDED_SETTINGS = ['shared_buffers = 16MB'];
 
+/**
+ * The worker's young generation, capped at 12 MB (4 MB semi-spaces, where V8 grows them to 16 MB
+ * under load as for the request thread): the worker's JavaScript only passes protocol messages
+ * between the socket and PGlite. Measured no slower (docs/decisions/001-embedded-database.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
+
 /** Takes the data directory's lock before PGlite opens a file; refuses with EmbeddedDatabaseBusyError if another process has it. */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const lock = acquireEmbeddedLock(dataDir);
@@ -58,9 +69,11 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     fs.mkdirSync(pgdata, { recursive: true });
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       workerData: {
         pgdata,
         pglite: require.resolve('@electric-sql/pglite'),
+        pgliteWasm: path.join(path.dirname(require.resolve('@electric-sql/pglite')), 'pglite.wasm'),
         pgliteSocket: require.resolve('@electric-sql/pglite-socket'),
         // The app uses one connection (see the decision record); a little headroom lets a closing
         // connection finish while the next one opens.
