@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type { Database } from '../db';
 import type { Logger } from '../logger';
 import { pauseTeamSync } from '../composio/queries';
@@ -69,6 +69,8 @@ export interface QueueOptions {
 }
 
 export async function startQueuedSync(deps: BackgroundSyncDeps, options: QueueOptions): Promise<BackgroundSync> {
+  // Required here rather than at start: the embedded database never uses it.
+  const PgBoss = require('pg-boss') as typeof import('pg-boss');
   const intervalSeconds = options.intervalMinutes * 60;
   const boss = new PgBoss({ connectionString: options.connectionString, max: 2, schema: 'pgboss', application_name: 'switchboard-sync' });
   boss.on('error', (error) => deps.logger.error({ err: error }, 'Background sync queue error'));

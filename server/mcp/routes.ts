@@ -1,7 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { actForAssistant, authenticateToken } from './queries';
-import { createAssistantMcpServer } from './server';
 import type { Caller, McpDeps } from './service';
 import { hashToken, looksLikeToken } from './tokens';
 
@@ -31,6 +29,7 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
         'Method not allowed: send MCP messages with POST (this server is stateless and keeps no sessions).',
       );
     }
+    const { createAssistantMcpServer, StreamableHTTPServerTransport } = mcpSdk();
     const mcp = createAssistantMcpServer(deps, caller);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
@@ -43,6 +42,25 @@ export function mcpRoutes(deps: McpRouteDeps): Router {
 
   router.use(mcpErrors);
   return router;
+}
+
+type TransportModule = typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+interface McpSdk {
+  createAssistantMcpServer: (typeof import('./server'))['createAssistantMcpServer'];
+  StreamableHTTPServerTransport: TransportModule['StreamableHTTPServerTransport'];
+}
+let sdk: McpSdk | null = null;
+
+/**
+ * The MCP SDK is required by the first MCP request, not at start: a process that only serves pages
+ * does without its memory (docs/decisions/023-process-memory.md).
+ */
+function mcpSdk(): McpSdk {
+  return (sdk ??= {
+    createAssistantMcpServer: (require('./server') as typeof import('./server')).createAssistantMcpServer,
+    StreamableHTTPServerTransport: (require('@modelcontextprotocol/sdk/server/streamableHttp.js') as TransportModule)
+      .StreamableHTTPServerTransport,
+  });
 }
 
 const UNAUTHORIZED =
