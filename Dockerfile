@@ -10,7 +10,7 @@ RUN npm run build && npm prune --omit=dev
 
 # Run: compiled code, production dependencies, views, static files and migrations.
 FROM node:22-bookworm-slim
-# glibc's malloc with a fixed mmap threshold, as npm start runs it: see docs/decisions/023-process-memory.md.
+# glibc's malloc with a fixed mmap threshold, as npm start runs it: see docs/decisions/025-process-memory.md.
 ENV NODE_ENV=production PORT=3000 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

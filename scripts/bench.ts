@@ -33,7 +33,7 @@ const SETTINGS = quick
 const CONNECTIONS = 50;
 const SYNC_USER = 'bench-sync';
 const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY };
-/** What `npm start` and the Docker image set for the app (docs/decisions/023-process-memory.md). */
+/** What `npm start` and the Docker image set for the app (docs/decisions/025-process-memory.md). */
 const START_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
 interface Instance {

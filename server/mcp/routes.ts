@@ -53,7 +53,7 @@ let sdk: McpSdk | null = null;
 
 /**
  * The MCP SDK is required by the first MCP request, not at start: a process that only serves pages
- * does without its memory (docs/decisions/023-process-memory.md).
+ * does without its memory (docs/decisions/025-process-memory.md).
  */
 function mcpSdk(): McpSdk {
   return (sdk ??= {
