@@ -109,18 +109,12 @@ export function createDatabase(options: DatabaseOptions): Database {
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
 
-  async function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
+  /** fn on a pooled connection; if it fails, ROLLBACK, or drop the connection if that is what failed. */
+  async function onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    const tx = wrap(client, options.onStatement, prepare);
     let broken: Error | undefined;
     try {
-      options.onStatement?.(begin);
-      // Several statements in one simple query answer with one result each; the last one is the read.
-      const answered = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
-      const result = await fn(tx, (Array.isArray(answered) ? answered.at(-1)! : answered).rows as Row[]);
-      options.onStatement?.('COMMIT');
-      await client.query('COMMIT');
-      return result;
+      return await fn(client);
     } catch (error) {
       if (isDatabaseUnavailable(error)) broken = error as Error;
       else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
@@ -129,6 +123,48 @@ export function createDatabase(options: DatabaseOptions): Database {
       // A client whose connection failed goes away instead of back into the pool.
       client.release(broken);
     }
+  }
+
+  function transaction<T>(begin: string, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
+    return onConnection(async (client) => {
+      options.onStatement?.(begin);
+      // Several statements in one simple query answer with one result each; the last one is the read.
+      const answered = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(
+        wrap(client, options.onStatement, prepare),
+        (Array.isArray(answered) ? answered.at(-1)! : answered).rows as Row[],
+      );
+      options.onStatement?.('COMMIT');
+      await client.query('COMMIT');
+      return result;
+    });
+  }
+
+  /** readAsUser's one round trip (after the statement's PREPARE, once per connection). */
+  function readOnce<T extends Row>(userId: number, sql: string, params: readonly unknown[]): Promise<T[]> {
+    return onConnection(async (client) => {
+      let read: string;
+      if (prepare) {
+        const name = statementName(sql, 'sbr');
+        const prepared = preparedOn.get(client) ?? new Set<string>();
+        if (!prepared.has(name)) {
+          // Outside the transaction and on its own, so the set says exactly what this session holds.
+          const text = `PREPARE ${name} AS ${sql}`;
+          options.onStatement?.(text);
+          await client.query(text);
+          prepared.add(name);
+          preparedOn.set(client, prepared);
+        }
+        read = params.length > 0 ? `EXECUTE ${name}(${params.map(literal).join(', ')})` : `EXECUTE ${name}`;
+      } else {
+        read = sql.replace(/\$(\d+)/g, (match, n: string) => (Number(n) <= params.length ? literal(params[Number(n) - 1]) : match));
+      }
+      const text = `${beginAsUser(userId)}; ${read}; COMMIT`;
+      options.onStatement?.(text);
+      // One answer per statement: BEGIN, the user's teams, the acting user, the read, COMMIT.
+      const answered = (await client.query(text)) as unknown as pg.QueryResult[];
+      return answered.at(-2)!.rows as T[];
+    });
   }
 
   return {
@@ -140,39 +176,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     async withUserReading<R extends Row, T>(userId: number, firstRead: string, fn: (tx: Tx, rows: R[]) => Promise<T>) {
       return transaction(`${beginAsUser(userId)}; ${constantRead(firstRead)}`, (tx, rows) => fn(tx, rows as R[]));
     },
-    async readAsUser<T extends Row>(userId: number, sql: string, params: readonly unknown[]) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        let read: string;
-        if (prepare) {
-          const name = statementName(sql, 'sbr');
-          const prepared = preparedOn.get(client) ?? new Set<string>();
-          if (!prepared.has(name)) {
-            // Outside the transaction and on its own, so the set says exactly what this session holds.
-            const text = `PREPARE ${name} AS ${sql}`;
-            options.onStatement?.(text);
-            await client.query(text);
-            prepared.add(name);
-            preparedOn.set(client, prepared);
-          }
-          read = params.length > 0 ? `EXECUTE ${name}(${params.map(literal).join(', ')})` : `EXECUTE ${name}`;
-        } else {
-          read = sql.replace(/\$(\d+)/g, (match, n: string) => (Number(n) <= params.length ? literal(params[Number(n) - 1]) : match));
-        }
-        const text = `${beginAsUser(userId)}; ${read}; COMMIT`;
-        options.onStatement?.(text);
-        // One answer per statement: BEGIN, the user's teams, the acting user, the read, COMMIT.
-        const answered = (await client.query(text)) as unknown as pg.QueryResult[];
-        return answered.at(-2)!.rows as T[];
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) broken = error as Error;
-        else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    readAsUser: readOnce,
     queryPrepared(sql, params = []) {
       return prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
     },
