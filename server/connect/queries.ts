@@ -1,14 +1,5 @@
 import type { Tx } from '../db';
 
-/** An integration that connects through an OAuth2 account in Composio. */
-export function findOAuth2Integration(tx: Tx, slug: string) {
-  return tx.maybeOne<{ id: number; slug: string; label: string; composio_toolkits: string[] }>(
-    `SELECT id, slug, label, composio_toolkits FROM integrations
-      WHERE slug = $1 AND auth IN ('oauth2', 'api_key_or_oauth2') AND cardinality(composio_toolkits) > 0`,
-    [slug],
-  );
-}
-
 export function insertConnectState(
   tx: Tx,
   state: {

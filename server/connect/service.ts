@@ -8,13 +8,8 @@ import { composioUserIdChanged, notConfigured, toRow } from '../composio/sync';
 import type { ComposioAuthConfig, ComposioGateway } from '../composio/types';
 import { HttpError, notFound } from '../http/errors';
 import { loadTeam, requireAdmin } from '../teams/context';
-import {
-  consumeConnectState,
-  deleteExpiredConnectStates,
-  findConnectionByAccount,
-  findOAuth2Integration,
-  insertConnectState,
-} from './queries';
+import { findOAuth2Integration } from '../connections/queries';
+import { consumeConnectState, deleteExpiredConnectStates, findConnectionByAccount, insertConnectState } from './queries';
 
 /** A Connect Link's state is good for ten minutes, once. */
 export const STATE_TTL_SECONDS = 10 * 60;
