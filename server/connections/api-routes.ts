@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { parse } from '../http/validate';
-import { readInTeam, teamIdOf, withTeam } from '../teams/context';
+import { teamIdOf, withTeam } from '../teams/context';
 import { revokeIntegration } from '../composio/revoke';
-import { loadTeamIntegrations, teamIntegrationsJson, toggleIntegration } from './service';
+import { toggleIntegration } from './service';
 import { providerParam, toggleSchema } from './schemas';
-import { runSync, type ConnectionDeps } from './routes';
+import { runSync, sendTeamIntegrationsJson, type ConnectionDeps } from './routes';
 
 // Mounted at /api/teams/:teamId/integrations (session and X-CSRF-Token as for the pages)
 // GET    /                   { configured, lastSyncedAt, providers: [...] }
@@ -17,8 +17,7 @@ export function connectionApiRoutes(deps: ConnectionDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/', async (req, res) => {
-    const { team, value: providers } = await readInTeam(db, req, (batch, team) => loadTeamIntegrations(batch, team));
-    res.json(teamIntegrationsJson(team, providers, deps.composio !== null));
+    await sendTeamIntegrationsJson(deps, req, res);
   });
 
   router.post('/sync', async (req, res) => {

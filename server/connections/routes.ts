@@ -75,8 +75,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
   router.get('/', async (req, res) => {
     if (wantsJson(req)) {
       // The filter is for people: the JSON answer lists every integration, whatever the query string.
-      const { team, providers } = await withTeam(db, req, async (tx, team) => ({ team, providers: await loadTeamIntegrations(tx, team) }));
-      return res.json(teamIntegrationsJson(team, providers, deps.composio !== null));
+      return sendTeamIntegrationsJson(deps, req, res);
     }
     await showTeamPage(deps, req, res);
   });
@@ -236,6 +235,12 @@ async function showTeamPage(
     total: view.providers.length + view.apiKeyIntegrations.length,
     ...composioLocals(deps, view.team),
   });
+}
+
+/** The team's integrations as JSON (GET /api/teams/:teamId/integrations, and the team page asked for JSON). */
+export async function sendTeamIntegrationsJson(deps: ConnectionDeps, req: Request, res: Response): Promise<void> {
+  const { team, value: integrations } = await readInTeam(deps.db, req, (batch, team) => loadTeamIntegrations(batch, team));
+  res.json(teamIntegrationsJson(team, integrations, deps.composio !== null));
 }
 
 export function composioLocals(deps: ConnectionDeps, team: TeamContext) {
