@@ -248,20 +248,21 @@ function literal(value: unknown): string {
   throw new TypeError(`readAsUser takes strings, finite numbers, booleans, dates and null as parameters, not ${typeof value}`);
 }
 
-const statementNames = new Map<string, string>();
+/** Names by text, one map per prefix: the text itself is the key, with no copy built per request. */
+const statementNames = { sb: new Map<string, string>(), sbr: new Map<string, string>() };
 
 /**
  * A prepared statement's name from its text: the same text gets the same name on every connection.
  * `sb` names are prepared by node-postgres (ReadOptions.prepare), `sbr` ones by PREPARE (readAsUser).
  */
 function statementName(sql: string, prefix: 'sb' | 'sbr' = 'sb'): string {
-  const key = `${prefix}:${sql}`;
-  let name = statementNames.get(key);
+  const names = statementNames[prefix];
+  let name = names.get(sql);
   if (!name) {
     name = `${prefix}_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
     // The texts are a fixed set (ReadOptions.prepare); the bound only guards against a caller that is not.
-    if (statementNames.size >= 1000) statementNames.clear();
-    statementNames.set(key, name);
+    if (names.size >= 1000) names.clear();
+    names.set(sql, name);
   }
   return name;
 }
