@@ -1,3 +1,4 @@
+import path from 'node:path';
 import ejs from 'ejs';
 
 /**
@@ -44,19 +45,69 @@ const readFile = ejs.fileLoader;
 // Every template file, the page's and each include's, is read through this once (then cached).
 ejs.fileLoader = (file: string) => declareLocals(readFile(file).toString());
 
+/** A compiled template: EJS's own function, called with our include. */
+type Compiled = (locals: object, escapeFn: (value: unknown) => string, include: Include, rethrow: undefined) => string;
+type Include = (name: string, data?: object) => string;
+
 /**
  * Renders a view for Express. Includes name their file from the views root ('/partials/top'), so
- * EJS does not probe the disk for a path relative to the including file; and the locals object,
- * which only our own code fills, is handed to the template as it is instead of being copied once more.
- * Templates that are compiled once (`cache`, all but `npm run dev`) leave out EJS's line tracking,
- * which sets a variable before every line and wraps the template in a try/catch to name the line
- * of an error: the assistant page rendered in 0.25 ms without it against 0.36 ms with it (1,000
- * renders in the app's process). `npm run dev`, which recompiles on every request, keeps it.
+ * nothing probes the disk for a path relative to the including file, and the locals object, which
+ * only our own code fills, is handed to the template as it is instead of being copied once more.
  * The templates' own indentation is left out of the pages (`rmWhitespace`: each line of template text
  * is trimmed, line breaks stay, so words never run together; no template has a <pre> or <textarea>
  * whose text spans lines): it was 8.5 of the assistant page's 57 KB.
+ *
+ * Compiled once (`cache`, all but `npm run dev`), templates leave out EJS's line tracking, which sets
+ * a variable before every line and wraps the template in a try/catch to name the line of an error
+ * (the assistant page rendered in 0.25 ms without it against 0.36 ms with it), and their includes
+ * are ours: EJS's include copies every local into a new object for each include, which was a fifth
+ * of what the assistant page allocated (118 of 630 KB; a copy of some 50 locals for each of its
+ * includes). Ours hands an include the page's locals object itself, or, when the include names
+ * values of its own, a new object holding just those whose prototype is the page's locals
+ * (templates read locals by name, `locals.x`, and never write them). `npm run dev`, which compiles
+ * on every request, renders through EJS as it comes, line tracking included.
  */
 export function renderView(root: string, cache: boolean) {
-  return (file: string, data: object, done: (error: Error | null, html?: string) => void) =>
-    ejs.renderFile(file, data, { root, cache, compileDebug: !cache, rmWhitespace: true, unsafePrototypeLocals: true, _with: false }, done);
+  const options = { root, rmWhitespace: true, _with: false } as const;
+  if (!cache)
+    return (file: string, data: object, done: (error: Error | null, html?: string) => void) =>
+      ejs.renderFile(file, data, { ...options, cache: false, compileDebug: true, unsafePrototypeLocals: true }, done);
+
+  const compiled = new Map<string, Compiled>();
+  const includePaths = new Map<string, string>();
+  const compiledFile = (file: string): Compiled => {
+    let fn = compiled.get(file);
+    if (!fn) {
+      const template = new ejs.Template(ejs.fileLoader(file).toString(), { ...options, filename: file, compileDebug: false });
+      template.compile(); // fills template.source: the body of the function EJS would call
+      fn = new Function('locals, escapeFn, include, rethrow', template.source) as Compiled;
+      compiled.set(file, fn);
+    }
+    return fn;
+  };
+  const includePath = (name: string): string => {
+    let file = includePaths.get(name);
+    if (!file) {
+      if (!name.startsWith('/')) throw new Error(`include('${name}'): name the file from the views root, as in include('/partials/top').`);
+      file = path.join(root, path.extname(name) ? name : `${name}.ejs`);
+      includePaths.set(name, file);
+    }
+    return file;
+  };
+  const render = (file: string, locals: object): string =>
+    compiledFile(file)(
+      locals,
+      ejs.escapeXML,
+      (name, data) => render(includePath(name), data ? Object.assign(Object.create(locals) as object, data) : locals),
+      undefined,
+    );
+  return (file: string, data: object, done: (error: Error | null, html?: string) => void) => {
+    let html: string;
+    try {
+      html = render(file, data);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, html);
+  };
 }

@@ -13,7 +13,22 @@ declare module 'ejs' {
     /** true: each line of template text is trimmed, and empty lines dropped (values are untouched). */
     rmWhitespace?: boolean;
   }
+  interface TemplateOptions {
+    filename: string;
+    root: string;
+    compileDebug: boolean;
+    rmWhitespace: boolean;
+    _with: boolean;
+  }
+  interface Template {
+    compile(): unknown;
+    /** After compile(): the body of the template's function, whose parameters are (locals, escapeFn, include, rethrow). */
+    source: string;
+  }
   const ejs: {
+    Template: new (text: string, options: TemplateOptions) => Template;
+    /** EJS's own escaping of `<%= %>` output. */
+    escapeXML(value: unknown): string;
     renderFile(file: string, data: object, options: RenderFileOptions, done: (error: Error | null, html?: string) => void): void;
     /** How EJS reads a template file (the page's and each include's). */
     fileLoader: (file: string) => string | Buffer;

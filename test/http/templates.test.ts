@@ -25,13 +25,18 @@ describe('declareLocals', () => {
   });
 });
 
-describe('rendering without with', () => {
+// Compiled once (cache) the app renders with its own include; recompiled (npm run dev) through EJS's.
+describe.each([
+  ['compiled once, with our include', true],
+  ['recompiled on every render, through EJS', false],
+])('rendering without with, %s', (_label, cache) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-views-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const view = renderView(dir, cache);
   const render = (name: string, source: string, data: object) => {
     fs.writeFileSync(path.join(dir, `${name}.ejs`), source);
     return new Promise<string>((resolve, reject) =>
-      renderView(dir, false)(path.join(dir, `${name}.ejs`), data, (error, html) => (error ? reject(error) : resolve(html!))),
+      view(path.join(dir, `${name}.ejs`), data, (error, html) => (error ? reject(error) : resolve(html!))),
     );
   };
 
@@ -48,5 +53,31 @@ describe('rendering without with', () => {
   it('escapes as before, and a variable the template declares wins over a local of the same name', async () => {
     const html = await render('shadow', `<% var title = 'Own <b>'; %><%= title %>|<%- raw %>`, { title: 'From locals', raw: '<i>ok</i>' });
     expect(html).toBe('Own &lt;b&gt;|<i>ok</i>');
+  });
+
+  it("gives an include's own values to it and what it includes, never back to the page or the next include", async () => {
+    fs.writeFileSync(path.join(dir, '_inner.ejs'), '(<%= label %>,<%= extra %>,<%= team.name %>)');
+    fs.writeFileSync(path.join(dir, '_outer.ejs'), `<<%= label %>:<%- include('/_inner', { extra: 'x' + label }) %>>`);
+    fs.writeFileSync(path.join(dir, '_plain.ejs'), `{<%= locals.label || '-' %>,<%= locals.extra || '-' %>}`);
+    const html = await render(
+      'nested',
+      `<%- include('/_outer', { label: 'a' }) %><%- include('/_plain') %><%- include('/_outer', { label: 'b' }) %><%= locals.label || '-' %>`,
+      { team: { name: 'Acme' } },
+    );
+    expect(html).toBe('<a:(a,xa,Acme)>{-,-}<b:(b,xb,Acme)>-');
+  });
+
+  it('fails with the template error, not a page', async () => {
+    await expect(render('broken', '<%= team.name.missing.deeper %>', { team: { name: 'Acme' } })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('our include', () => {
+  it('refuses a name that is not from the views root, saying how to write it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-views-'));
+    fs.writeFileSync(path.join(dir, 'relative.ejs'), "<%- include('_child') %>");
+    const error = await new Promise<Error | null>((resolve) => renderView(dir, true)(path.join(dir, 'relative.ejs'), {}, resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(error?.message).toMatch(/name the file from the views root/);
   });
 });
