@@ -34,11 +34,20 @@ export function listQueryOf(req: Request): string {
 /** What the assistant's page and its picker need besides their data. */
 export function setAssistantPageLocals(deps: ConnectionDeps, res: Response): void {
   res.locals.composioConfigured = deps.composio !== null; // the picker offers "Connect an account"
-  res.locals.howToConnectUrl = (team: TeamContext, assistant: Assistant, integration: IntegrationView) =>
-    howToConnectUrl(
-      { teamId: team.id, isAdmin: team.isAdmin, composioConfigured: deps.composio !== null, returnTo: pageUrl(team.id, assistant.id) },
-      integration,
-    );
+  // Asked for on every row of one page, always with the page's team and assistant: their part is made once.
+  let context: { team: TeamContext; assistant: Assistant; link: Parameters<typeof howToConnectUrl>[0] } | undefined;
+  res.locals.howToConnectUrl = (team: TeamContext, assistant: Assistant, integration: IntegrationView) => {
+    if (context?.team !== team || context.assistant !== assistant) {
+      const link = {
+        teamId: team.id,
+        isAdmin: team.isAdmin,
+        composioConfigured: deps.composio !== null,
+        returnTo: pageUrl(team.id, assistant.id),
+      };
+      context = { team, assistant, link };
+    }
+    return howToConnectUrl(context.link, integration);
+  };
 }
 
 /**

@@ -79,6 +79,7 @@ export function filterQuerySchema<S extends string>(statuses: readonly S[], auth
 /** Rows that match every part of the filter; the search matches every word typed, in any order. */
 export function applyFilter<T>(rows: T[], describe: (row: T) => Filterable, filter: IntegrationFilter): T[] {
   const words = filter.q.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length && !filter.status && !filter.auth && !filter.category) return rows; // no filter: nothing to describe
   return rows.filter((row) => {
     const d = describe(row);
     if (filter.status && !d.statuses.includes(filter.status)) return false;

@@ -13,17 +13,23 @@ declare global {
   }
 }
 
-/** A request id on every log line and response; method, path, status and time, never bodies or cookies. */
+/**
+ * A request id on every log line and response; method, path, status and time, never bodies or cookies.
+ * req.log, the logger that adds the request id, is made when a handler first logs: most requests
+ * log only their one line, which names the id itself.
+ */
 export function setUpRequestLogging(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    req.id = randomUUID();
-    req.log = logger.child({ requestId: req.id });
-    res.setHeader('X-Request-Id', req.id);
+    const requestId = randomUUID();
+    req.id = requestId;
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: true, get: () => (child ??= logger.child({ requestId })) });
+    res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const path = req.originalUrl.split('?')[0];
-      req.log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+      logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, 'request');
     });
     next();
   };

@@ -117,7 +117,11 @@ function toolsChanged(target: string, d: Record<string, unknown>): string {
 /** Items grouped by their category, in the order the categories first appear (the catalog's order). */
 export function groupByCategory<T extends { category: string }>(items: T[]): { category: string; items: T[] }[] {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(item.category, [...(groups.get(item.category) ?? []), item]);
+  for (const item of items) {
+    const group = groups.get(item.category);
+    if (group) group.push(item);
+    else groups.set(item.category, [item]);
+  }
   return [...groups].map(([category, grouped]) => ({ category, items: grouped }));
 }
 
