@@ -4,7 +4,7 @@ import { readTogetherAsUser } from '../db/together';
 import { HttpError, notFound } from '../http/errors';
 import { idParam } from '../http/ids';
 import { parse } from '../http/validate';
-import { listTeamsOfActingUser, TEAMS_OF_ACTING_USER, type TeamRow } from './queries';
+import { listTeamsOfActingUser, teamsOfActingUserInline, type TeamRow } from './queries';
 
 export interface TeamContext {
   id: number;
@@ -31,7 +31,9 @@ export interface TeamContext {
  */
 export async function withTeam<T>(db: Database, req: Request, fn: (tx: Tx, team: TeamContext) => Promise<T>): Promise<T> {
   const teamId = teamIdOf(req);
-  return db.withUserReading<TeamRow & Row, T>(req.session.userId!, TEAMS_OF_ACTING_USER, (tx, rows) => fn(tx, teamFrom(rows, teamId)));
+  return db.withUserReading<TeamRow & Row, T>(req.session.userId!, teamsOfActingUserInline(teamId), (tx, rows) =>
+    fn(tx, teamFrom(rows, teamId)),
+  );
 }
 
 /** What a page's reads need of its team before the team is known: its id, from the URL. */
@@ -55,7 +57,7 @@ export async function readInTeam<T>(
     reading = read(batch, { id: teamId });
     // Settled before the team is checked: a read refused for another team must not go unhandled.
     reading.catch(() => {});
-    return [listTeamsOfActingUser(batch)];
+    return [listTeamsOfActingUser(batch, teamId)];
   });
   const team = teamFrom(rows, teamId);
   return { team, value: await reading! };
@@ -68,7 +70,7 @@ export function teamIdOf(req: Request): number {
 
 /** The team of the URL, for a transaction opened with withUser rather than withTeam. */
 export async function loadTeam(tx: Tx, teamId: number): Promise<TeamContext> {
-  return teamFrom(await listTeamsOfActingUser(tx), teamId);
+  return teamFrom(await listTeamsOfActingUser(tx, teamId), teamId);
 }
 
 function teamFrom(rows: TeamRow[], teamId: number): TeamContext {

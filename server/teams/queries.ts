@@ -33,24 +33,38 @@ export interface TeamRow {
 }
 
 /**
- * The acting user's teams, each with the user's role and how many integrations need reconnecting (the
- * nav's count). No parameters: it can ride in the BEGIN round trip (Database.withUserReading).
- * Every request pays for it, so the count looks at one account per integration (the best one, the
- * first entry of oauth2_connections_present_idx) rather than at every account of the team: a
- * grouping over all of them took 10 ms for a team of 30,000 connections, this takes under 1 ms.
+ * The acting user's teams, each with the user's role, and for the page's own team how many
+ * integrations need reconnecting (the nav's count; 0 for the others, whose count no page shows: a
+ * user in three teams paid for three counts). Every request pays for it, so the count looks at one
+ * account per integration (the best one, the first entry of oauth2_connections_present_idx) rather
+ * than at every account of the team: a grouping over all of them took 10 ms for a team of 30,000
+ * connections, this takes under 1 ms. `team` is `$1` for a read with parameters, or the team id
+ * itself for one that rides in the BEGIN round trip, which takes none (Database.withUserReading).
  */
-export const TEAMS_OF_ACTING_USER = `
+function teamsOfActingUserSql(team: string): string {
+  return `
   SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at, t.last_sync_kind, t.sync_paused_reason,
+         CASE WHEN t.id = ${team} THEN
          (SELECT count(*)::int FROM integrations i
             CROSS JOIN LATERAL (
               SELECT (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable FROM oauth2_connections o
                WHERE o.team_id = t.id AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
                ORDER BY (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) DESC, o.composio_updated_at DESC, o.id DESC
                LIMIT 1) best
-           WHERE NOT best.usable) AS needs_reconnect
+           WHERE NOT best.usable)
+         ELSE 0 END AS needs_reconnect
     FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
    ORDER BY t.name, t.id`;
+}
 
-export function listTeamsOfActingUser(tx: Tx) {
-  return tx.query<TeamRow & Record<string, unknown>>(TEAMS_OF_ACTING_USER, [], { timestamps: ['last_synced_at'] });
+const TEAMS_OF_ACTING_USER = teamsOfActingUserSql('$1::int');
+
+/** The text for Database.withUserReading: the team id inlined, and only ever as an integer. */
+export function teamsOfActingUserInline(teamId: number): string {
+  if (!Number.isSafeInteger(teamId)) throw new TypeError(`A team id is an integer, not ${String(teamId)}.`);
+  return teamsOfActingUserSql(String(teamId));
+}
+
+export function listTeamsOfActingUser(tx: Tx, teamId: number) {
+  return tx.query<TeamRow & Record<string, unknown>>(TEAMS_OF_ACTING_USER, [teamId], { timestamps: ['last_synced_at'] });
 }

@@ -48,6 +48,41 @@ describe('health where people look', () => {
     );
   });
 
+  it("counts the page's own team only: a member of two teams sees each team's count on its own pages", async () => {
+    const user = await createUser(t.db);
+    const other = await createUser(t.db); // a second team, with an expired Gmail account
+    await t.db.withOwner((tx) =>
+      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [other.teamId, user.userId]),
+    );
+    await createOAuth2Connection(t.db, other.teamId, 'gmail', { status: 'EXPIRED' });
+    await createOAuth2Connection(t.db, other.teamId, 'notion', { status: 'EXPIRED' });
+    await createOAuth2Connection(t.db, user.teamId, 'gmail');
+    const assistant = await createAssistant(t.db, user.teamId);
+    const otherAssistant = await createAssistant(t.db, other.teamId);
+    const session = await signIn(t.app, user);
+    // withTeam (the assistants list) and readInTeam (an assistant's page, the team page) alike.
+    for (const url of [
+      `/app/team/${user.teamId}/assistants`,
+      `/app/team/${user.teamId}/assistant/${assistant.id}/integrations`,
+      `/app/team/${user.teamId}/integrations`,
+    ]) {
+      const res = await session.agent.get(url);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('nav-count');
+    }
+    for (const url of [
+      `/app/team/${other.teamId}/assistants`,
+      `/app/team/${other.teamId}/assistant/${otherAssistant.id}/integrations`,
+      `/app/team/${other.teamId}/integrations`,
+    ]) {
+      const res = await session.agent.get(url);
+      expect(res.status).toBe(200);
+      expect(decodeEntities(res.text)).toMatch(
+        /<span class="nav-count">2<span class="visually-hidden"> integrations need a reconnect<\/span><\/span>/,
+      );
+    }
+  });
+
   it('shows no nav count when every connection works, and the list stays a constant number of statements', async () => {
     const user = await createUser(t.db);
     await createOAuth2Connection(t.db, user.teamId, 'gmail');
