@@ -45,6 +45,45 @@ const readFile = ejs.fileLoader;
 // Every template file, the page's and each include's, is read through this once (then cached).
 ejs.fileLoader = (file: string) => declareLocals(readFile(file).toString());
 
+/**
+ * `<%= %>` output, escaped exactly as EJS's escapeXML does (& < > " ' as &amp; &lt; &gt; &#34; &#39;;
+ * null and undefined as nothing), without a regular expression's replace and a function call for
+ * each character replaced: most values have nothing to escape and come back as they are. Escaping
+ * took a twentieth of the app's CPU on the assistant page.
+ */
+const NEEDS_ESCAPING = /[&<>"']/;
+export function escapeHtml(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  if (!NEEDS_ESCAPING.test(text)) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    let entity: string;
+    switch (text.charCodeAt(i)) {
+      case 38:
+        entity = '&amp;';
+        break;
+      case 60:
+        entity = '&lt;';
+        break;
+      case 62:
+        entity = '&gt;';
+        break;
+      case 34:
+        entity = '&#34;';
+        break;
+      case 39:
+        entity = '&#39;';
+        break;
+      default:
+        continue;
+    }
+    out += text.slice(from, i) + entity;
+    from = i + 1;
+  }
+  return out + text.slice(from);
+}
+
 /** A compiled template: EJS's own function, called with our include. */
 type Compiled = (locals: object, escapeFn: (value: unknown) => string, include: Include, rethrow: undefined) => string;
 type Include = (name: string, data?: object) => string;
@@ -97,7 +136,7 @@ export function renderView(root: string, cache: boolean) {
   const render = (file: string, locals: object): string =>
     compiledFile(file)(
       locals,
-      ejs.escapeXML,
+      escapeHtml,
       (name, data) => render(includePath(name), data ? Object.assign(Object.create(locals) as object, data) : locals),
       undefined,
     );

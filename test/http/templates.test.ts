@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { declareLocals, renderView } from '../../server/http/templates';
+import ejs from 'ejs';
+import { declareLocals, escapeHtml, renderView } from '../../server/http/templates';
 
 /** Templates compile without `with`; each file first declares, from `locals`, the names its code reads. */
 
@@ -69,6 +70,32 @@ describe.each([
 
   it('fails with the template error, not a page', async () => {
     await expect(render('broken', '<%= team.name.missing.deeper %>', { team: { name: 'Acme' } })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('escapeHtml', () => {
+  it("escapes exactly as EJS's escapeXML does", () => {
+    const values: unknown[] = [
+      '',
+      'plain',
+      'a&b',
+      '<script>alert("x")</script>',
+      "it's",
+      '&&&<<<>>>',
+      `"'<>&`,
+      '&amp; already',
+      'ünïcödé <€> “quotes” 😀',
+      '/app/team/1/integrations?add_key=gmail&return_to=%2Fapp',
+      `${'x'.repeat(300)}&`,
+      0,
+      12.5,
+      true,
+      null,
+      undefined,
+      { toString: () => '<object & more>' },
+    ];
+    for (const value of values) expect(escapeHtml(value)).toBe(ejs.escapeXML(value));
+    expect(escapeHtml(`<a href="x?y=1&z='2'">`)).toBe('&lt;a href=&#34;x?y=1&amp;z=&#39;2&#39;&#34;&gt;');
   });
 });
 
