@@ -60,6 +60,19 @@ export interface Database {
   ping(): Promise<boolean>;
   readonly pool: pg.Pool;
   readonly description: string;
+  /**
+   * No other process uses this database (the embedded one, under its lock: docs/decisions/005).
+   * Rows that only the table owner can write, the sessions, can then be kept in this process
+   * (server/http/session.ts; docs/decisions/027-embedded-session-cache.md).
+   */
+  readonly onlyProcess: boolean;
+  /**
+   * How often the table owner may have changed rows so far: counted up when each withOwner
+   * transaction and each queryPrepared statement other than a SELECT begins, and again when it
+   * ends. The app's role can write no session row (it has no grant on the table), so an unchanged
+   * count means no session row changed in this process.
+   */
+  readonly ownerWrites: number;
   close(): Promise<void>;
 }
 
@@ -74,6 +87,8 @@ export interface DatabaseOptions {
    * one carries BEGIN and the acting user); the statement-count tests and the benchmark use it.
    */
   onStatement?: (sql: string) => void;
+  /** No other process uses the database (Database.onlyProcess). */
+  onlyProcess?: boolean;
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
   /**
@@ -108,6 +123,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
+  let ownerWrites = 0;
 
   /** fn on a pooled connection; if it fails, ROLLBACK, or drop the connection if that is what failed. */
   async function onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -177,11 +193,26 @@ export function createDatabase(options: DatabaseOptions): Database {
       return transaction(`${beginAsUser(userId)}; ${constantRead(firstRead)}`, (tx, rows) => fn(tx, rows as R[]));
     },
     readAsUser: readOnce,
-    queryPrepared(sql, params = []) {
-      return prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
+    onlyProcess: options.onlyProcess ?? false,
+    get ownerWrites() {
+      return ownerWrites;
     },
-    withOwner(fn) {
-      return transaction('BEGIN', (tx) => fn(tx));
+    async queryPrepared(sql, params = []) {
+      const writes = !/^\s*SELECT\b/i.test(sql);
+      if (writes) ownerWrites++;
+      try {
+        return await (prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params));
+      } finally {
+        if (writes) ownerWrites++;
+      }
+    },
+    async withOwner(fn) {
+      ownerWrites++;
+      try {
+        return await transaction('BEGIN', (tx) => fn(tx));
+      } finally {
+        ownerWrites++;
+      }
     },
     async ping() {
       try {

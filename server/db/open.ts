@@ -33,6 +33,8 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     // See docs/decisions/001-embedded-database.md.
     maxConnections: 1,
     prepare: 'one-session',
+    // The data directory's lock keeps every other process out (docs/decisions/005-embedded-database-lock.md).
+    onlyProcess: true,
     onStatement: options.onStatement,
     onClose: () => embedded.stop(),
   });

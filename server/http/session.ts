@@ -29,9 +29,12 @@ export function setUpSession(options: { db: Database; secret: string; production
   store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void };
 } {
   const PgStore = connectPgSimple(session);
+  const query = options.db.onlyProcess
+    ? keptSessions(options.db)
+    : (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params);
   const store = new PgStore({
     // The store's few statements are prepared once per connection (it only ever calls query).
-    pool: { query: (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params) } as unknown as pg.Pool,
+    pool: { query } as unknown as pg.Pool,
     tableName: 'session',
     createTableIfMissing: false,
     pruneSessionInterval: PRUNE_INTERVAL_SECONDS,
@@ -50,6 +53,42 @@ export function setUpSession(options: { db: Database; secret: string; production
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.production ? 'auto' : false, maxAge: EIGHT_HOURS },
   });
   return { handlers: [middleware, touchSession], store };
+}
+
+const LOAD_SESSION = /^SELECT sess FROM "session" WHERE sid = \$1 AND expire >= to_timestamp\(\$2\)$/;
+/** How long a kept session is trusted at most, even with nothing written (it also ends when its cookie does). */
+const KEEP_SESSION_MS = 5 * 60 * 1000;
+const MAX_KEPT_SESSIONS = 10_000;
+
+/**
+ * The session store's statements for a database no other process uses (the embedded one): a
+ * session loaded once is kept in this process and loaded again from the database only when the
+ * table owner may have written since (Database.ownerWrites: every write of the store itself, and
+ * every withOwner transaction, such as ending a user's sessions). The app's role cannot write the
+ * session table at all. A load that overlapped a write is not kept. On the embedded database each
+ * statement costs a round trip to PGlite's one thread, the page's limit; a signed-in page then
+ * sends only its own reads. Each load gets its own copy (express-session changes the object).
+ * See docs/decisions/027-embedded-session-cache.md.
+ */
+export function keptSessions(db: Database) {
+  const kept = new Map<string, { json: string; writes: number; until: number }>();
+  return async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
+    if (!LOAD_SESSION.test(sql)) return db.queryPrepared(sql, params);
+    const sid = String(params[0]);
+    const entry = kept.get(sid);
+    if (entry && entry.writes === db.ownerWrites && Date.now() < entry.until)
+      return { rows: [{ sess: entry.json }] } as unknown as pg.QueryResult;
+    kept.delete(sid);
+    const writes = db.ownerWrites;
+    const result = await db.queryPrepared(sql, params);
+    const sess = (result.rows[0] as { sess?: { cookie?: { expires?: string } } } | undefined)?.sess;
+    const expires = Date.parse(String(sess?.cookie?.expires));
+    if (sess && writes === db.ownerWrites && Number.isFinite(expires)) {
+      if (kept.size >= MAX_KEPT_SESSIONS) kept.clear();
+      kept.set(sid, { json: JSON.stringify(sess), writes, until: Math.min(expires, Date.now() + KEEP_SESSION_MS) });
+    }
+    return result;
+  };
 }
 
 /**

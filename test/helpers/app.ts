@@ -45,7 +45,7 @@ export function testDatabaseUrl(): string {
 }
 
 export function makeTestApp(
-  options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string } = {},
+  options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string; onlyProcess?: boolean } = {},
 ): TestApp {
   const url = options.databaseUrl ?? testDatabaseUrl();
   const statements: string[] = [];
@@ -61,6 +61,7 @@ export function makeTestApp(
     maxConnections,
     prepare: process.env.TEST_DATABASE_URL ? 'per-connection' : undefined,
     onStatement: (sql) => statements.push(sql),
+    onlyProcess: options.onlyProcess,
   });
   const sessionStatements: string[] = [];
   const poolQuery = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
