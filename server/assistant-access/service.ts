@@ -45,7 +45,7 @@ export async function loadAccessPanel(tx: Tx, team: TeamRef, assistantId: number
 }
 
 async function loadToolGroups(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
-  const sources = await listToolSources(tx, { teamId: team.id, assistantId });
+  const sources = await listToolSources(tx, { teamId: team.id, assistantId }, { inputSchemas: false });
   return sources
     .filter((s) => isBuiltinIntegration(s.slug) || s.tools_toolkit)
     .map((s) => ({
@@ -62,7 +62,7 @@ async function loadToolGroups(tx: Tx, team: TeamRef, assistantId: number, compos
 /** The toolkits of the assistant's added Composio integrations. */
 export async function addedToolkits(tx: Tx, team: TeamContext, assistantId: number): Promise<string[]> {
   requireAdmin(team, 'refresh tool lists');
-  const sources = await listToolSources(tx, { teamId: team.id, assistantId });
+  const sources = await listToolSources(tx, { teamId: team.id, assistantId }, { inputSchemas: false });
   return [...new Set(sources.flatMap((s) => (s.tools_toolkit && !isBuiltinIntegration(s.slug) ? [s.tools_toolkit] : [])))];
 }
 

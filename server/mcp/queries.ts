@@ -65,13 +65,11 @@ export interface ToolSource {
   tools: CachedTool[];
 }
 
-/** The assistant's added integrations, each with its connection's state and its toolkit's cached tools: one statement. */
-export function listToolSources(tx: Tx, scope: AssistantScope) {
-  return tx.query<ToolSource & Record<string, unknown>>(
-    `SELECT i.id AS integration_id, i.slug, i.label, i.auth, i.tools_toolkit, pi.allowed_tools,
+function toolSourcesSql(inputSchema: string): string {
+  return `SELECT i.id AS integration_id, i.slug, i.label, i.auth, i.tools_toolkit, pi.allowed_tools,
             ${CONNECTION_PROBLEM} AS connection_problem,
             f.fetched_at,
-            coalesce((SELECT json_agg(json_build_object('slug', ct.slug, 'name', ct.name, 'description', ct.description, 'inputSchema', ct.input_schema)
+            coalesce((SELECT json_agg(json_build_object('slug', ct.slug, 'name', ct.name, 'description', ct.description, 'inputSchema', ${inputSchema})
                                       ORDER BY ct.position)
                         FROM composio_tools ct WHERE ct.toolkit = i.tools_toolkit), '[]') AS tools
        FROM assistant_integrations pi
@@ -80,7 +78,20 @@ export function listToolSources(tx: Tx, scope: AssistantScope) {
        LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
        LEFT JOIN composio_toolkit_fetches f ON f.toolkit = i.tools_toolkit
       WHERE pi.team_id = $1 AND pi.assistant_id = $2
-      ORDER BY i.category_position, i.position, i.id`,
+      ORDER BY i.category_position, i.position, i.id`;
+}
+const TOOL_SOURCES = toolSourcesSql('ct.input_schema');
+/** The same, each tool's input schema left out ({}): the assistant page shows names and descriptions only. */
+const TOOL_SOURCES_WITHOUT_SCHEMAS = toolSourcesSql(`'{}'::json`);
+
+/**
+ * The assistant's added integrations, each with its connection's state and its toolkit's cached
+ * tools: one statement. `inputSchemas: false` for a page, which shows no schema: a toolkit's schemas
+ * can be most of the bytes.
+ */
+export function listToolSources(tx: Tx, scope: AssistantScope, options: { inputSchemas?: boolean } = {}) {
+  return tx.query<ToolSource & Record<string, unknown>>(
+    options.inputSchemas === false ? TOOL_SOURCES_WITHOUT_SCHEMAS : TOOL_SOURCES,
     [scope.teamId, scope.assistantId],
     { timestamps: ['fetched_at'] },
   );

@@ -1,6 +1,7 @@
 import type { FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
+import { listToolSources } from '../../server/mcp/queries';
 import { addToAssistant, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
@@ -53,6 +54,27 @@ describe('the tool lists on the assistant page', () => {
     page = await s.session.agent.get(failed.headers.location!.replace(/#.*$/, ''));
     expect(flashText(page.text)[0]).toMatch(/^Could not fetch every tool list from Composio \(github: Composio is down\)/);
     expect(page.text).toMatch(/name="tools" value="GITHUB_CREATE_ISSUE" checked/);
+  });
+
+  it("show each tool's name and description without reading its input schema", async () => {
+    const s = await setUp();
+    await form(s, `${s.mcp}/tools-refresh`);
+    const stored = await t.db.withOwner((tx) =>
+      tx.one<{ schemas: number }>(
+        "SELECT count(*)::int AS schemas FROM composio_tools WHERE toolkit = 'github' AND input_schema <> '{}'::jsonb",
+      ),
+    );
+    expect(stored.schemas).toBeGreaterThan(0); // there are schemas to leave out
+    const page = await s.session.agent.get(s.page);
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/name="tools" value="GITHUB_CREATE_ISSUE" checked/);
+    const scope = { teamId: s.user.teamId, assistantId: s.assistant.id };
+    const schemasOf = (inputSchemas: boolean) =>
+      t.db.withUser(s.user.userId, async (tx) =>
+        (await listToolSources(tx, scope, { inputSchemas })).flatMap((source) => source.tools.map((tool) => tool.inputSchema)),
+      );
+    expect((await schemasOf(true)).some((schema) => Object.keys(schema).length > 0)).toBe(true); // the MCP server's
+    expect(await schemasOf(false)).toEqual((await schemasOf(true)).map(() => ({}))); // the page's
   });
 
   it('take only tools of the integration, and only for an integration on this assistant of this team', async () => {
