@@ -1,5 +1,6 @@
 import { migrate } from '../../server/db/migrate';
 import { createAssistant, createUser, makeTestApp, testDatabaseUrl, type TestApp } from '../helpers/app';
+import { addTeamMember } from '../helpers/fixtures';
 import { onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
 
@@ -13,16 +14,12 @@ beforeAll(() => {
 });
 afterAll(() => t.close());
 
-async function joinTeam(userId: number, teamId: number): Promise<void> {
-  await t.db.withOwner((tx) => tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [teamId, userId]));
-}
-
 describe("the acting user's teams, once per transaction", () => {
   it('are the teams the user belongs to, and the policies show exactly those', async () => {
     const a = await createUser(t.db);
     const b = await createUser(t.db);
     const c = await createUser(t.db);
-    await joinTeam(a.userId, b.teamId);
+    await addTeamMember(t.db, b.teamId, a.userId);
     const teamIds = (setting: string) => setting.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number).sort();
 
     const seen = await t.db.withUser(a.userId, async (tx) => ({

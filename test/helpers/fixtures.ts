@@ -2,6 +2,11 @@ import type { Database } from '../../server/db';
 
 /** Test data written as the table owner, as an admin would have created it through the app. */
 
+/** Makes a user a member of one more team. */
+export async function addTeamMember(db: Database, teamId: number, userId: number): Promise<void> {
+  await db.withOwner((tx) => tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [teamId, userId]));
+}
+
 export async function integrationId(db: Database, slug: string): Promise<number> {
   const row = await db.withOwner((tx) => tx.one<{ id: number }>('SELECT id FROM integrations WHERE slug = $1', [slug]));
   return row.id;

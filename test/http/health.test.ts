@@ -1,5 +1,5 @@
 import { createAssistant, createUser, decodeEntities, makeTestApp, signIn, type TestApp } from '../helpers/app';
-import { createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+import { addTeamMember, createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(() => {
@@ -51,9 +51,7 @@ describe('health where people look', () => {
   it("counts the page's own team only: a member of two teams sees each team's count on its own pages", async () => {
     const user = await createUser(t.db);
     const other = await createUser(t.db); // a second team, with an expired Gmail account
-    await t.db.withOwner((tx) =>
-      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [other.teamId, user.userId]),
-    );
+    await addTeamMember(t.db, other.teamId, user.userId);
     await createOAuth2Connection(t.db, other.teamId, 'gmail', { status: 'EXPIRED' });
     await createOAuth2Connection(t.db, other.teamId, 'notion', { status: 'EXPIRED' });
     await createOAuth2Connection(t.db, user.teamId, 'gmail');

@@ -1,5 +1,12 @@
 import { createAssistant, createUser, flashText, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { auditActions, createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
+import {
+  addTeamMember,
+  auditActions,
+  createApiKeyConnection,
+  createOAuth2Connection,
+  integrationId,
+  assistantIntegrations,
+} from '../helpers/fixtures';
 
 let t: TestApp;
 beforeAll(() => {
@@ -202,9 +209,7 @@ describe('re-pointing every assistant of a connection', () => {
     for (const id of theirIds) expect(await connectionOf(id)).toEqual([{ api: theirs, oauth2: null }]);
 
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) =>
-      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [user.teamId, member.userId]),
-    );
+    await addTeamMember(t.db, user.teamId, member.userId);
     const memberSession = await signIn(t.app, member);
     const target = await createApiKeyConnection(t.db, user.teamId, 'tavily', 'Target');
     const ids = await assistantsUsing(user.teamId, 'tavily', { api: mine }, 2);

@@ -1,7 +1,7 @@
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
+import { addTeamMember, addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
 import { createToken, listen, mcpClient, textOf } from './helpers';
 
 let fake: FakeComposio;
@@ -388,9 +388,7 @@ describe('tokens', () => {
   it('lets only admins create tokens, and refuses an empty name in words', async () => {
     const s = await setUp();
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) =>
-      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]),
-    );
+    await addTeamMember(t.db, s.user.teamId, member.userId);
     const memberSession = await signIn(t.app, member);
     const url = `/app/team/${s.user.teamId}/assistant/${s.assistant.id}/mcp/tokens`;
     const forbidden = await memberSession.agent

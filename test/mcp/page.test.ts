@@ -2,7 +2,7 @@ import type { FakeComposio } from '../fakes/composio-server';
 import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { listToolSources } from '../../server/mcp/queries';
-import { addToAssistant, createOAuth2Connection, integrationId } from '../helpers/fixtures';
+import { addTeamMember, addToAssistant, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 let fake: FakeComposio;
 let t: TestApp;
@@ -122,9 +122,7 @@ describe('tokens and calls on the page', () => {
     const s = await setUp();
     await json(s, `${s.mcp}/tokens`, { name: 'Agent' });
     const member = await createUser(t.db, { role: 'member' });
-    await t.db.withOwner((tx) =>
-      tx.query("INSERT INTO team_users (team_id, user_id, role) VALUES ($1, $2, 'member')", [s.user.teamId, member.userId]),
-    );
+    await addTeamMember(t.db, s.user.teamId, member.userId);
     const session = await signIn(t.app, member);
     const page = await session.agent.get(s.page);
     expect(page.text).toContain('<td>Agent</td>');
