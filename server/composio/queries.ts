@@ -20,17 +20,45 @@ export function findTeamComposioUserId(tx: Tx, teamId: number) {
 }
 
 /** present: still in Composio and not revoked here; usable: present, ACTIVE and not disabled in Composio. */
+/**
+ * Every account row of the team, with what a sync compares (upsertAccounts' columns), so a sync
+ * writes only the rows Composio changed. Timestamps as epoch milliseconds: they were written from
+ * JavaScript Dates, and a number per row is cheaper to read than a Date parsed from text.
+ */
 export function listKnownAccounts(tx: Tx, teamId: number) {
-  return tx.query<{ composio_account_id: string; slug: string; present: boolean; usable: boolean; revoked: boolean }>(
+  return tx.query<KnownAccount>(
     `SELECT o.composio_account_id, i.slug,
             (o.revoked_at IS NULL AND o.disconnected_at IS NULL) AS present,
             (o.revoked_at IS NULL AND o.disconnected_at IS NULL AND o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable,
-            o.revoked_at IS NOT NULL AS revoked
+            o.revoked_at IS NOT NULL AS revoked,
+            o.disconnected_at IS NOT NULL AS disconnected,
+            o.integration_id, o.composio_toolkit, o.account_identity, o.composio_status, o.composio_status_reason,
+            o.composio_disabled,
+            (extract(epoch FROM o.connected_at) * 1000)::float8 AS connected_ms,
+            (extract(epoch FROM o.composio_updated_at) * 1000)::float8 AS updated_ms
        FROM oauth2_connections o JOIN integrations i ON i.id = o.integration_id
       WHERE o.team_id = $1`,
     [teamId],
   );
 }
+
+export type KnownAccount = {
+  composio_account_id: string;
+  slug: string;
+  /** Neither revoked nor gone from Composio. */
+  present: boolean;
+  usable: boolean;
+  revoked: boolean;
+  disconnected: boolean;
+  integration_id: number;
+  composio_toolkit: string;
+  account_identity: string | null;
+  composio_status: string;
+  composio_status_reason: string | null;
+  composio_disabled: boolean;
+  connected_ms: number;
+  updated_ms: number;
+};
 
 /** The accounts of one integration that were synced into this team and are neither gone nor revoked. */
 export function listPresentAccounts(tx: Tx, teamId: number, integrationId: number) {
@@ -110,12 +138,15 @@ export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]
   );
 }
 
-/** Accounts that are gone from Composio stay as rows (assistants show "Connection lost"). */
-export function markVanished(tx: Tx, teamId: number, presentAccountIds: string[]) {
+/**
+ * Accounts that are gone from Composio stay as rows (assistants show "Connection lost"): the sync
+ * names them, the present accounts of the team that Composio no longer lists.
+ */
+export function markVanished(tx: Tx, teamId: number, vanishedAccountIds: string[]) {
   return tx.query(
     `UPDATE oauth2_connections SET disconnected_at = now()
-      WHERE team_id = $1 AND disconnected_at IS NULL AND revoked_at IS NULL AND NOT (composio_account_id = ANY ($2::text[]))`,
-    [teamId, presentAccountIds],
+      WHERE team_id = $1 AND disconnected_at IS NULL AND revoked_at IS NULL AND composio_account_id = ANY ($2::text[])`,
+    [teamId, vanishedAccountIds],
   );
 }
 
@@ -133,11 +164,11 @@ export function pauseTeamSync(tx: Tx, teamId: number, reason: string) {
 export const LOSING_SHOWN = 20;
 
 /**
- * Assistants that use an account of this team that is present now but not among the accounts
- * Composio listed: applying the listing would leave them with "Connection lost". The first
+ * Assistants that use one of these accounts of this team (present now, but Composio no longer
+ * lists them): applying the listing would leave them with "Connection lost". The first
  * LOSING_SHOWN by assistant name, and how many there are in all.
  */
-export function listAssistantsLosingAccounts(tx: Tx, teamId: number, listedAccountIds: string[]) {
+export function listAssistantsLosingAccounts(tx: Tx, teamId: number, vanishedAccountIds: string[]) {
   return tx.query<{
     assistant_id: number;
     assistant_name: string;
@@ -152,9 +183,9 @@ export function listAssistantsLosingAccounts(tx: Tx, teamId: number, listedAccou
        JOIN assistants p ON p.id = pi.assistant_id AND p.team_id = pi.team_id
        JOIN integrations i ON i.id = pi.integration_id
       WHERE pi.team_id = $1 AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
-        AND NOT (o.composio_account_id = ANY ($2::text[]))
+        AND o.composio_account_id = ANY ($2::text[])
       ORDER BY p.name, p.id, i.label
       LIMIT $3`,
-    [teamId, listedAccountIds, LOSING_SHOWN],
+    [teamId, vanishedAccountIds, LOSING_SHOWN],
   );
 }

@@ -15,6 +15,7 @@ import {
   touchTeamSyncedAt,
   upsertAccounts,
   type AccountUpsert,
+  type KnownAccount,
 } from './queries';
 
 /**
@@ -136,8 +137,9 @@ export async function applySync(
     if (losses) throw new SyncNeedsConfirmation(losses);
   }
 
-  if (plan.rows.size > 0) await upsertAccounts(tx, team.id, [...plan.rows.values()]);
-  await markVanished(tx, team.id, [...plan.rows.keys()]);
+  // Only what Composio changed is written: a sync of unchanged accounts writes no account row.
+  if (plan.changed.length > 0) await upsertAccounts(tx, team.id, plan.changed);
+  if (plan.vanished.length > 0) await markVanished(tx, team.id, plan.vanished);
   await touchTeamSyncedAt(tx, team.id, kind);
   await recordAudit(tx, {
     teamId: team.id,
@@ -163,8 +165,12 @@ export async function previewSyncLosses(
 }
 
 interface SyncPlan {
-  /** The listed accounts by Composio account id, as rows to upsert. */
+  /** The listed accounts by Composio account id, as rows. */
   rows: Map<string, AccountUpsert & { slug: string }>;
+  /** The listed accounts whose row is new or differs from what Composio says now: the rows to upsert. */
+  changed: AccountUpsert[];
+  /** Composio account ids of the team's present accounts that Composio no longer lists. */
+  vanished: string[];
   summary: SyncSummary;
   /** The team had connections and Composio lists none (revoked ones aside). */
   removesEverything: boolean;
@@ -191,6 +197,11 @@ async function planSync(tx: Tx, logger: Logger, team: Pick<TeamContext, 'id'>, a
     rows.set(account.id, { ...toRow(account, provider.id), slug: provider.slug });
   }
 
+  // Read under the team's sync lock, in this transaction: what the sync writes is decided here.
+  const knownById = new Map(known.map((k) => [k.composio_account_id, k]));
+  const changed = [...rows.values()].filter((row) => !storedAsListed(knownById.get(row.accountId), row));
+  const vanished = known.filter((k) => k.present && !rows.has(k.composio_account_id)).map((k) => k.composio_account_id);
+
   const presentBefore = new Set(known.filter((k) => k.present).map((k) => k.slug));
   const usableBefore = new Set(known.filter((k) => k.usable).map((k) => k.slug));
   const listed = [...rows.values()].filter((r) => !revoked.has(r.accountId));
@@ -199,6 +210,8 @@ async function planSync(tx: Tx, logger: Logger, team: Pick<TeamContext, 'id'>, a
   const labels = new Map(providers.map((p) => [p.slug, p.label]));
   return {
     rows,
+    changed,
+    vanished,
     removesEverything: presentBefore.size > 0 && listed.length === 0,
     summary: {
       added: [...usableAfter].filter((slug) => !usableBefore.has(slug)).sort(),
@@ -212,9 +225,29 @@ async function planSync(tx: Tx, logger: Logger, team: Pick<TeamContext, 'id'>, a
   };
 }
 
+/**
+ * The row already says what Composio lists (upsertAccounts' comparison, made here so unchanged rows
+ * are not sent at all): the same columns, and not marked gone.
+ */
+function storedAsListed(stored: KnownAccount | undefined, listed: AccountUpsert): boolean {
+  return (
+    stored !== undefined &&
+    !stored.disconnected &&
+    stored.integration_id === listed.integrationId &&
+    stored.composio_toolkit === listed.toolkit &&
+    stored.account_identity === (listed.identity ?? null) &&
+    stored.composio_status === listed.status &&
+    stored.composio_status_reason === (listed.statusReason ?? null) &&
+    stored.composio_disabled === listed.disabled &&
+    stored.connected_ms === listed.connectedAt.getTime() &&
+    stored.updated_ms === listed.updatedAt.getTime()
+  );
+}
+
 /** Null when nothing needs confirming; an account that only changed status is not taken away by the sync. */
 async function findLosses(tx: Tx, teamId: number, plan: SyncPlan): Promise<SyncLosses | null> {
-  const losing = await listAssistantsLosingAccounts(tx, teamId, [...plan.rows.keys()]);
+  if (!plan.removesEverything && plan.vanished.length === 0) return null;
+  const losing = plan.vanished.length > 0 ? await listAssistantsLosingAccounts(tx, teamId, plan.vanished) : [];
   if (!plan.removesEverything && losing.length === 0) return null;
   return {
     removesEverything: plan.removesEverything,

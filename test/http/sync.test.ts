@@ -220,6 +220,65 @@ describe('sync from Composio', () => {
     );
   });
 
+  it('writes an account when any one thing Composio says about it changes, and only that account', async () => {
+    const s = await setUp();
+    const base = (id: string, toolkit = 'gmail'): FakeAccount =>
+      account(s, id, toolkit, {
+        email: `${id}@acme.test`,
+        status: 'ACTIVE',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-02T00:00:00.000Z',
+      });
+    const ids = ['email', 'alias', 'status', 'reason', 'disabled', 'created', 'updated', 'toolkit', 'same'];
+    fake.setAccounts(ids.map((id) => base(id, id === 'toolkit' ? 'googledrive' : 'gmail')));
+    expect((await syncJson(s)).status).toBe(200);
+    const rows = () =>
+      t.db.withOwner((tx) =>
+        tx.query<Record<string, unknown> & { composio_account_id: string; xmin: string }>(
+          `SELECT composio_account_id, xmin::text, account_identity, composio_status, composio_status_reason, composio_disabled,
+                  connected_at, composio_updated_at, composio_toolkit
+             FROM oauth2_connections WHERE team_id = $1 ORDER BY composio_account_id`,
+          [s.user.teamId],
+        ),
+      );
+    const before = await rows();
+    fake.setAccounts([
+      { ...base('email'), email: 'new@acme.test' },
+      { ...base('alias'), alias: 'Shared inbox' },
+      { ...base('status'), status: 'EXPIRED' },
+      { ...base('reason'), statusReason: 'The token was revoked' },
+      { ...base('disabled'), isDisabled: true },
+      { ...base('created'), createdAt: '2025-12-31T23:59:59.999Z' },
+      { ...base('updated'), updatedAt: '2026-03-01T00:00:00.001Z' },
+      base('toolkit', 'google_drive'),
+      base('same'),
+    ]);
+    expect((await syncJson(s)).status).toBe(200);
+    const after = await rows();
+    const rewritten = after.filter((row, i) => row.xmin !== before[i]!.xmin).map((row) => row.composio_account_id.split('_').pop());
+    expect(rewritten.sort()).toEqual(ids.filter((id) => id !== 'same').sort());
+    const row = (id: string) => after.find((r) => r.composio_account_id === `${s.user.teamId}_${id}`)!;
+    expect(row('email').account_identity).toBe('new@acme.test');
+    expect(row('alias').account_identity).toBe('Shared inbox');
+    expect(row('status').composio_status).toBe('EXPIRED');
+    expect(row('reason').composio_status_reason).toBe('The token was revoked');
+    expect(row('disabled').composio_disabled).toBe(true);
+    expect((row('created').connected_at as Date).toISOString()).toBe('2025-12-31T23:59:59.999Z');
+    expect((row('updated').composio_updated_at as Date).toISOString()).toBe('2026-03-01T00:00:00.001Z');
+    expect(row('toolkit').composio_toolkit).toBe('google_drive');
+  });
+
+  it('brings back an account that vanished when Composio lists it again unchanged', async () => {
+    const s = await setUp();
+    fake.setAccounts([account(s, 'gm', 'gmail'), account(s, 'gh', 'github')]);
+    await syncJson(s);
+    fake.setAccounts([account(s, 'gh', 'github')]);
+    expect((await syncJson(s)).body).toMatchObject({ removed: ['gmail'] });
+    fake.setAccounts([account(s, 'gm', 'gmail'), account(s, 'gh', 'github')]);
+    expect((await syncJson(s)).body).toMatchObject({ added: ['gmail'], removed: [] });
+    expect(await provider(s, 'gmail')).toMatchObject({ status: 'connected' });
+  });
+
   it('is offered on the assistant integrations page and goes back there', async () => {
     const s = await setUp();
     const assistant = await createAssistant(t.db, s.user.teamId);
