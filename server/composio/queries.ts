@@ -93,11 +93,12 @@ export interface AccountUpsert {
 }
 
 /**
- * Every account of one sync in one statement. A new account of an integration an admin disabled here
- * starts disabled too; an existing row keeps its enabled flag (sync never changes it). A row whose
- * Composio state is unchanged is not written at all (no new row version, no index update), so a
- * sync of unchanged accounts costs a read; its last_synced_at then stays at the last change, and
- * the team's last_synced_at says when it was last synced.
+ * The accounts of one sync that are new or changed, in one statement (the sync leaves out those its
+ * rows already match: docs/decisions/028-sync-writes-what-changed.md). A new account of an
+ * integration an admin disabled here starts disabled too; an existing row keeps its enabled flag
+ * (sync never changes it). A row whose Composio state is unchanged is not written at all (no new
+ * row version, no index update); its last_synced_at then stays at the last change, and the team's
+ * last_synced_at says when it was last synced.
  */
 export function upsertAccounts(tx: Tx, teamId: number, accounts: AccountUpsert[]) {
   return tx.query(
