@@ -38,7 +38,9 @@ export interface TeamRow {
  * user in three teams paid for three counts). Every request pays for it, so the count looks at one
  * account per integration (the best one, the first entry of oauth2_connections_present_idx) rather
  * than at every account of the team: a grouping over all of them took 10 ms for a team of 30,000
- * connections, this takes under 1 ms. `team` is `$1` for a read with parameters, or the team id
+ * connections, this takes under 1 ms. Only integrations with Composio toolkits can have accounts
+ * (the sync and Connect Links make them), and only those are on the team page that the count
+ * points to, so only those are looked at. `team` is `$1` for a read with parameters, or the team id
  * itself for one that rides in the BEGIN round trip, which takes none (Database.withUserReading).
  */
 function teamsOfActingUserSql(team: string): string {
@@ -51,7 +53,7 @@ function teamsOfActingUserSql(team: string): string {
                WHERE o.team_id = t.id AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
                ORDER BY (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) DESC, o.composio_updated_at DESC, o.id DESC
                LIMIT 1) best
-           WHERE NOT best.usable)
+           WHERE cardinality(i.composio_toolkits) > 0 AND NOT best.usable)
          ELSE 0 END AS needs_reconnect
     FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
    ORDER BY t.name, t.id`;

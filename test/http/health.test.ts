@@ -78,6 +78,14 @@ describe('health where people look', () => {
       );
     expect(await navCounts(user.teamId, assistant.id)).toEqual(['none', 'none', 'none']);
     expect(await navCounts(other.teamId, otherAssistant.id)).toEqual(['2', '2', '2']);
+
+    // An integration without Composio toolkits is not on the team page the count points to (no
+    // sync or Connect Link makes accounts for it), so an account row left there does not count.
+    await createOAuth2Connection(t.db, other.teamId, 'tavily', { status: 'EXPIRED' });
+    expect(await navCounts(other.teamId, otherAssistant.id)).toEqual(['2', '2', '2']);
+    const teamPage = await session.agent.get(`/app/team/${other.teamId}/integrations`).set('Accept', 'application/json');
+    const reconnect = (teamPage.body.providers as { provider: string; status: string }[]).filter((p) => p.status === 'needs_reconnect');
+    expect(reconnect.map((p) => p.provider).sort()).toEqual(['gmail', 'notion']);
   });
 
   it('shows no nav count when every connection works, and the list stays a constant number of statements', async () => {
