@@ -1,7 +1,12 @@
+import { createApp } from '../../server/app';
+import { createComposioGateway } from '../../server/composio/client';
+import { createDatabase } from '../../server/db';
+import { createLogger } from '../../server/logger';
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, flashText, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import { createAssistant, createUser, flashText, signIn, testConfig, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { addToAssistant, auditActions, createOAuth2Connection, teamComposioUserId } from '../helpers/fixtures';
+import { hostAndPort, startTcpProxy } from '../helpers/tcp-proxy';
 
 let fake: FakeComposio;
 let t: TestApp;
@@ -363,6 +368,54 @@ describe('concurrent syncs', () => {
     );
     expect(count.n).toBe(2);
     expect((await auditActions(t.db, s.user.teamId)).filter((a) => a === 'composio.synced')).toHaveLength(3);
+  });
+});
+
+describe('the database going away in the middle of a sync', () => {
+  it('answers 503 and writes nothing while Composio was listing; the next sync applies the listing', async () => {
+    const url = process.env.SWITCHBOARD_TEST_DB_URL!;
+    const proxy = await startTcpProxy(hostAndPort(url));
+    const db = createDatabase({
+      connectionString: proxy.url(url),
+      description: 'through a relay',
+      maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1,
+    });
+    const app = createApp({
+      config: testConfig(),
+      db,
+      logger: createLogger('silent'),
+      composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 2000, maxRetries: 0 }),
+    });
+    try {
+      const s = await setUp();
+      const session = await signIn(app, s.user);
+      const sync = () => session.agent.post(`${s.api}/sync`).set('X-CSRF-Token', session.csrf).set('Accept', 'application/json');
+      fake.setAccounts([account(s, 'gm', 'gmail'), account(s, 'gh', 'github'), account(s, 'no', 'notion')]);
+      expect((await sync()).status).toBe(200);
+      const before = await snapshot(s.user.teamId);
+
+      // One account changed, one gone, one new: and the database goes away while Composio answers.
+      fake.setAccounts([
+        account(s, 'gm', 'gmail', { status: 'EXPIRED', updatedAt: '2026-02-01T00:00:00.000Z' }),
+        account(s, 'gh', 'github'),
+        account(s, 'li', 'linear'),
+      ]);
+      fake.setDelayMs(100);
+      fake.onRequest(() => void proxy.cut());
+      const res = await sync();
+      fake.onRequest(null);
+      fake.setDelayMs(0);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ error: 'database_unavailable' });
+      expect(await snapshot(s.user.teamId)).toEqual(before);
+
+      await proxy.restore();
+      expect((await sync()).body).toEqual({ success: true, added: ['linear'], removed: ['notion'], unchanged: ['github'] });
+      expect(await provider(s, 'gmail')).toMatchObject({ status: 'needs_reconnect' });
+    } finally {
+      await proxy.close();
+      await db.close();
+    }
   });
 });
 
