@@ -19,7 +19,6 @@ export function findTeamComposioUserId(tx: Tx, teamId: number) {
   return tx.one<{ composio_user_id: string }>('SELECT composio_user_id FROM teams WHERE id = $1 FOR SHARE', [teamId]);
 }
 
-/** present: still in Composio and not revoked here; usable: present, ACTIVE and not disabled in Composio. */
 /**
  * Every account row of the team, with what a sync compares (upsertAccounts' columns), so a sync
  * writes only the rows Composio changed. Timestamps as epoch milliseconds: they were written from
@@ -45,8 +44,9 @@ export function listKnownAccounts(tx: Tx, teamId: number) {
 export type KnownAccount = {
   composio_account_id: string;
   slug: string;
-  /** Neither revoked nor gone from Composio. */
+  /** Still in Composio and not revoked here. */
   present: boolean;
+  /** Present, ACTIVE and not disabled in Composio. */
   usable: boolean;
   revoked: boolean;
   disconnected: boolean;

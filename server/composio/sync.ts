@@ -235,9 +235,9 @@ function storedAsListed(stored: KnownAccount | undefined, listed: AccountUpsert)
     !stored.disconnected &&
     stored.integration_id === listed.integrationId &&
     stored.composio_toolkit === listed.toolkit &&
-    stored.account_identity === (listed.identity ?? null) &&
+    stored.account_identity === listed.identity &&
     stored.composio_status === listed.status &&
-    stored.composio_status_reason === (listed.statusReason ?? null) &&
+    stored.composio_status_reason === listed.statusReason &&
     stored.composio_disabled === listed.disabled &&
     stored.connected_ms === listed.connectedAt.getTime() &&
     stored.updated_ms === listed.updatedAt.getTime()
@@ -246,7 +246,6 @@ function storedAsListed(stored: KnownAccount | undefined, listed: AccountUpsert)
 
 /** Null when nothing needs confirming; an account that only changed status is not taken away by the sync. */
 async function findLosses(tx: Tx, teamId: number, plan: SyncPlan): Promise<SyncLosses | null> {
-  if (!plan.removesEverything && plan.vanished.length === 0) return null;
   const losing = plan.vanished.length > 0 ? await listAssistantsLosingAccounts(tx, teamId, plan.vanished) : [];
   if (!plan.removesEverything && losing.length === 0) return null;
   return {

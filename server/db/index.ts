@@ -125,6 +125,16 @@ export function createDatabase(options: DatabaseOptions): Database {
   const prepare = options.prepare !== undefined;
   let ownerWrites = 0;
 
+  /** Database.ownerWrites: counted when the write begins and again when it ends, however it ends. */
+  async function asOwnerWrite<T>(write: () => Promise<T>): Promise<T> {
+    ownerWrites++;
+    try {
+      return await write();
+    } finally {
+      ownerWrites++;
+    }
+  }
+
   /** fn on a pooled connection; if it fails, ROLLBACK, or drop the connection if that is what failed. */
   async function onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -197,22 +207,12 @@ export function createDatabase(options: DatabaseOptions): Database {
     get ownerWrites() {
       return ownerWrites;
     },
-    async queryPrepared(sql, params = []) {
-      const writes = !/^\s*SELECT\b/i.test(sql);
-      if (writes) ownerWrites++;
-      try {
-        return await (prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params));
-      } finally {
-        if (writes) ownerWrites++;
-      }
+    queryPrepared(sql, params = []) {
+      const send = () => (prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params));
+      return /^\s*SELECT\b/i.test(sql) ? send() : asOwnerWrite(send);
     },
-    async withOwner(fn) {
-      ownerWrites++;
-      try {
-        return await transaction('BEGIN', (tx) => fn(tx));
-      } finally {
-        ownerWrites++;
-      }
+    withOwner(fn) {
+      return asOwnerWrite(() => transaction('BEGIN', (tx) => fn(tx)));
     },
     async ping() {
       try {
