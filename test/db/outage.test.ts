@@ -1,10 +1,8 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../server/app';
-import { createDatabase, type Database } from '../../server/db';
-import { createLogger } from '../../server/logger';
-import { createUser, makeTestApp, signIn, testConfig, unique, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
-import { hostAndPort, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import type { Database } from '../../server/db';
+import { appThroughRelay, createUser, makeTestApp, signIn, unique, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import type { TcpProxy } from '../helpers/tcp-proxy';
 
 /**
  * The database goes away (every connection cut, new ones refused) and comes back, on both
@@ -20,14 +18,7 @@ let session: SignedIn;
 
 beforeAll(async () => {
   t = makeTestApp();
-  const url = process.env.SWITCHBOARD_TEST_DB_URL!;
-  proxy = await startTcpProxy(hostAndPort(url));
-  db = createDatabase({
-    connectionString: proxy.url(url),
-    description: 'through a relay',
-    maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1,
-  });
-  app = createApp({ config: testConfig(), db, logger: createLogger('silent'), composio: null });
+  ({ proxy, db, app } = await appThroughRelay());
   user = await createUser(t.db);
   session = await signIn(app, user);
 });

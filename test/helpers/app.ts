@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../../server/db';
 import type { ComposioGateway } from '../../server/composio/types';
 import { createLogger } from '../../server/logger';
 import { provisionUser } from '../../server/users/provision';
+import { hostAndPort, startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 export const TEST_ENCRYPTION_KEY = 'a'.repeat(64);
 
@@ -80,6 +81,32 @@ export function makeTestApp(
   const config = testConfig(options.config);
   const app = createApp({ config, db, logger: createLogger('info', sink), composio: options.composio ?? null });
   return { app, db, config, statements, sessionStatements, logs, close: () => db.close() };
+}
+
+/**
+ * The app on the test database through a relay that a test can cut and restore (./tcp-proxy.ts): a
+ * database that goes away, mid-request if the test cuts it then. Quiet logs.
+ */
+export async function appThroughRelay(
+  options: { composio?: ComposioGateway | null } = {},
+): Promise<{ app: Express; db: Database; proxy: TcpProxy; close(): Promise<void> }> {
+  const url = process.env.SWITCHBOARD_TEST_DB_URL!;
+  const proxy = await startTcpProxy(hostAndPort(url));
+  const db = createDatabase({
+    connectionString: proxy.url(url),
+    description: 'through a relay',
+    maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1,
+  });
+  const app = createApp({ config: testConfig(), db, logger: createLogger('silent'), composio: options.composio ?? null });
+  return {
+    app,
+    db,
+    proxy,
+    async close() {
+      await proxy.close();
+      await db.close();
+    },
+  };
 }
 
 export function unique(prefix: string): string {

@@ -1,12 +1,17 @@
-import { createApp } from '../../server/app';
 import { createComposioGateway } from '../../server/composio/client';
-import { createDatabase } from '../../server/db';
-import { createLogger } from '../../server/logger';
 import type { FakeAccount, FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, flashText, signIn, testConfig, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import {
+  appThroughRelay,
+  createAssistant,
+  createUser,
+  flashText,
+  signIn,
+  type SignedIn,
+  type TestApp,
+  type TestUser,
+} from '../helpers/app';
 import { startAppWithFakeComposio } from '../helpers/composio-app';
 import { addToAssistant, auditActions, createOAuth2Connection, teamComposioUserId } from '../helpers/fixtures';
-import { hostAndPort, startTcpProxy } from '../helpers/tcp-proxy';
 
 let fake: FakeComposio;
 let t: TestApp;
@@ -373,17 +378,11 @@ describe('concurrent syncs', () => {
 
 describe('the database going away in the middle of a sync', () => {
   it('answers 503 and writes nothing while Composio was listing; the next sync applies the listing', async () => {
-    const url = process.env.SWITCHBOARD_TEST_DB_URL!;
-    const proxy = await startTcpProxy(hostAndPort(url));
-    const db = createDatabase({
-      connectionString: proxy.url(url),
-      description: 'through a relay',
-      maxConnections: process.env.TEST_DATABASE_URL ? 4 : 1,
-    });
-    const app = createApp({
-      config: testConfig(),
-      db,
-      logger: createLogger('silent'),
+    const {
+      app,
+      proxy,
+      close: closeRelay,
+    } = await appThroughRelay({
       composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 2000, maxRetries: 0 }),
     });
     try {
@@ -413,8 +412,7 @@ describe('the database going away in the middle of a sync', () => {
       expect((await sync()).body).toEqual({ success: true, added: ['linear'], removed: ['notion'], unchanged: ['github'] });
       expect(await provider(s, 'gmail')).toMatchObject({ status: 'needs_reconnect' });
     } finally {
-      await proxy.close();
-      await db.close();
+      await closeRelay();
     }
   });
 });
