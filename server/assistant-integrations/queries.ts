@@ -49,17 +49,16 @@ const USABLE_CONNECTIONS = `
    WHERE o.team_id = $1 AND ${USABLE_OAUTH2}`;
 
 /**
- * The integration's (i) usable connections counted up to 2, from indexes: at most two index
- * entries are read however many connections the team has (migrations/1764300000000_page-indexes.sql).
+ * The integration's (i) usable connections of the kinds it takes, counted up to 2: from the team's
+ * row of connection_counts (cc), which triggers keep (migrations/1764900000000_connection-counts.sql),
+ * so one small row is read per integration however many connections the team has.
  */
 const USABLE_UP_TO_TWO = `
-  (SELECT count(*) FROM (
-     SELECT 1 FROM api_key_connections a
-      WHERE a.team_id = $1 AND a.integration_id = i.id AND i.auth IN ('api_key', 'api_key_or_oauth2')
-     UNION ALL
-     SELECT 1 FROM oauth2_connections o
-      WHERE o.team_id = $1 AND o.integration_id = i.id AND i.auth IN ('oauth2', 'api_key_or_oauth2') AND ${USABLE_OAUTH2}
-     LIMIT 2) c)::int`;
+  least(coalesce(CASE i.auth WHEN 'api_key' THEN cc.api_keys
+                             WHEN 'oauth2' THEN cc.oauth2_usable
+                             WHEN 'api_key_or_oauth2' THEN cc.api_keys + cc.oauth2_usable END, 0), 2)::int`;
+/** The team's counts for each integration (i): what USABLE_UP_TO_TWO reads. $1 is the team. */
+const WITH_COUNTS = 'LEFT JOIN connection_counts cc ON cc.team_id = $1 AND cc.integration_id = i.id';
 
 const TAKES_KIND = `(i.auth = 'api_key_or_oauth2' OR i.auth = u.kind)`;
 
@@ -113,14 +112,14 @@ export interface AssistantRow {
 }
 
 /**
- * The assistant ($2 of team $1) and, joined to it, integrations (i) with the assistant's row (pi):
- * no row at all when the assistant is not one of the team's.
+ * The assistant ($2 of team $1) and, joined to it, integrations (i) with the assistant's row (pi)
+ * and any further `joins`: no row at all when the assistant is not one of the team's.
  */
-const fromAssistant = (integrations: string, lateral = '') => `
+const fromAssistant = (integrations: string, joins = '') => `
   FROM assistants a
   LEFT JOIN integrations i ON ${integrations}
   LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1
-  ${lateral}
+  ${joins}
  WHERE a.id = $2 AND a.team_id = $1`;
 const ASSISTANT_COLUMNS = 'a.name AS assistant_name, a.description AS assistant_description';
 
@@ -143,7 +142,7 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantI
          ${fromAssistant('true', `CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn`)}
         ORDER BY i.category_position, i.position, i.id`
     : `SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count
-         ${fromAssistant('true')}
+         ${fromAssistant('true', WITH_COUNTS)}
         ORDER BY i.category_position, i.position, i.id`;
   const rows = await tx.query<WithAssistant<CatalogRow> & Record<string, unknown>>(sql, [teamId, assistantId]);
   const assistant = assistantOf(assistantId, rows);
@@ -204,7 +203,7 @@ export async function findCatalogEntry(
             CASE WHEN $6 THEN (SELECT count(*)::int FROM usable u WHERE ${TAKES_KIND} AND strpos(lower(u.label), $8) > 0) END AS connections_matching,
             (SELECT json_build_object('kind', u.kind, 'id', u.id, 'label', u.label) FROM usable u
               WHERE ${TAKES_KIND} AND u.kind = $4 AND u.id = $5) AS chosen
-     ${fromAssistant('i.id = $3')}`,
+     ${fromAssistant('i.id = $3', WITH_COUNTS)}`,
     [
       row.teamId,
       row.assistantId,

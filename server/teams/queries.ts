@@ -35,25 +35,20 @@ export interface TeamRow {
 /**
  * The acting user's teams, each with the user's role, and for the page's own team how many
  * integrations need reconnecting (the nav's count; 0 for the others, whose count no page shows: a
- * user in three teams paid for three counts). Every request pays for it, so the count looks at one
- * account per integration (the best one, the first entry of oauth2_connections_present_idx) rather
- * than at every account of the team: a grouping over all of them took 10 ms for a team of 30,000
- * connections, this takes under 1 ms. Only integrations with Composio toolkits can have accounts
- * (the sync and Connect Links make them), and only those are on the team page that the count
- * points to, so only those are looked at. `team` is `$1` for a read with parameters, or the team id
- * itself for one that rides in the BEGIN round trip, which takes none (Database.withUserReading).
+ * user in three teams paid for three counts): those with accounts present and none of them active
+ * in Composio. Every request pays for it, so it reads the team's connection_counts (one small row
+ * per integration, kept by triggers; migrations/1764900000000_connection-counts.sql) rather than
+ * any account. Only integrations with Composio toolkits can have accounts (the sync and Connect
+ * Links make them), and only those are on the team page that the count points to, so only those
+ * are counted. `team` is `$1` for a read with parameters, or the team id itself for one that rides
+ * in the BEGIN round trip, which takes none (Database.withUserReading).
  */
 function teamsOfActingUserSql(team: string): string {
   return `
   SELECT t.id, t.name, tu.role, t.composio_user_id, t.last_synced_at, t.last_sync_kind, t.sync_paused_reason,
          CASE WHEN t.id = ${team} THEN
-         (SELECT count(*)::int FROM integrations i
-            CROSS JOIN LATERAL (
-              SELECT (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) AS usable FROM oauth2_connections o
-               WHERE o.team_id = t.id AND o.integration_id = i.id AND o.revoked_at IS NULL AND o.disconnected_at IS NULL
-               ORDER BY (o.composio_status = 'ACTIVE' AND NOT o.composio_disabled) DESC, o.composio_updated_at DESC, o.id DESC
-               LIMIT 1) best
-           WHERE cardinality(i.composio_toolkits) > 0 AND NOT best.usable)
+         (SELECT count(*)::int FROM connection_counts c JOIN integrations i ON i.id = c.integration_id
+           WHERE c.team_id = t.id AND c.oauth2_present > 0 AND c.oauth2_active = 0 AND cardinality(i.composio_toolkits) > 0)
          ELSE 0 END AS needs_reconnect
     FROM teams t JOIN team_users tu ON tu.team_id = t.id AND tu.user_id = current_app_user()
    ORDER BY t.name, t.id`;
