@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   const assets = setUpStaticFiles({ root: ROOT, cache: !config.devMode });
   app.locals.asset = assets.asset;
 
-  app.use(setUpRequestLogging(logger));
+  app.use(setUpRequestLogging(app, logger));
   app.use(compression());
   // Before the pages' security headers: static files set the few that apply to them (./http/assets.ts).
   app.use('/static', assets.router);

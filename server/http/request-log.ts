@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Logger } from '../logger';
 
 declare global {
@@ -9,6 +9,8 @@ declare global {
     interface Request {
       id: string;
       log: Logger;
+      /** req.log once made (see setUpRequestLogging). */
+      requestLogger?: Logger;
     }
   }
 }
@@ -16,14 +18,21 @@ declare global {
 /**
  * A request id on every log line and response; method, path, status and time, never bodies or cookies.
  * req.log, the logger that adds the request id, is made when a handler first logs: most requests
- * log only their one line, which names the id itself.
+ * log only their one line, which names the id itself. It is a getter defined once on the app's
+ * request prototype. Defined on each request object instead (as it was), it turned every request
+ * into a slower kind of object for everything that read it afterwards: the assistant page served
+ * about 5% fewer requests per second (alternating steady-state rounds against the bench's data).
  */
-export function setUpRequestLogging(logger: Logger): RequestHandler {
+export function setUpRequestLogging(app: Express, logger: Logger): RequestHandler {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Express.Request) {
+      return (this.requestLogger ??= logger.child({ requestId: this.id }));
+    },
+  });
   return (req, res, next) => {
     const requestId = randomUUID();
     req.id = requestId;
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: true, get: () => (child ??= logger.child({ requestId })) });
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {

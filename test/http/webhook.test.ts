@@ -82,6 +82,19 @@ describe('POST /webhooks/composio', () => {
     expect((await row(id)).composio_status).toBe('ACTIVE');
   });
 
+  it("logs each rejection with its own request's id, also when several arrive at once", async () => {
+    const event = expiredEvent({ id: 'ca_log_ids', toolkit: 'gmail' });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => deliver(event, { signature: 'v1,bm90IGEgc2lnbmF0dXJl' })));
+    const ids = answers.map((res) => String(res.headers['x-request-id']));
+    expect(answers.map((res) => res.status)).toEqual(Array(8).fill(401));
+    expect(new Set(ids).size).toBe(8);
+    const rejected = t.logs.filter((line) => line.msg === 'Composio webhook rejected' && ids.includes(String(line.requestId)));
+    expect(rejected.map((line) => line.requestId).sort()).toEqual([...ids].sort());
+    // The one-line request log names the same ids.
+    const requestLines = t.logs.filter((line) => line.msg === 'request' && ids.includes(String(line.requestId)));
+    expect(requestLines.map((line) => line.requestId).sort()).toEqual([...ids].sort());
+  });
+
   it('refuses an old (correctly signed) timestamp', async () => {
     const { accountId, id } = await teamWithGmail();
     const res = await deliver(expiredEvent({ id: accountId, toolkit: 'gmail' }), { timestamp: Math.floor(Date.now() / 1000) - 10 * 60 });
