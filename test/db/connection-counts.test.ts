@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Database, Tx } from '../../server/db';
 import { migrate } from '../../server/db/migrate';
-import { createUser, makeTestApp, type TestApp, type TestUser } from '../helpers/app';
+import { createAssistant, createUser, makeTestApp, signIn, type TestApp, type TestUser } from '../helpers/app';
 import { createApiKeyConnection, createOAuth2Connection } from '../helpers/fixtures';
 import { onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
@@ -280,6 +280,49 @@ describe('connection counts', () => {
     expect(rows.map((r) => r.team_id)).toEqual([kept.teamId, kept.teamId]);
     const after = await keptAndCounted(t.db, [kept.teamId]);
     expect(after.kept).toEqual(after.counted);
+  });
+});
+
+describe('connection counts through the app', () => {
+  it('follow a burst of keys added and deleted at once, and the assistant page shows them', async () => {
+    const user = await createUser(t.db);
+    const other = await createUser(t.db);
+    const assistant = await createAssistant(t.db, user.teamId);
+    const old = await Promise.all([1, 2, 3].map((i) => createApiKeyConnection(t.db, user.teamId, 'tavily', `old ${i}`)));
+    const othersKey = await createApiKeyConnection(t.db, other.teamId, 'tavily');
+    const s = await signIn(t.app, user);
+    const team = `/app/team/${user.teamId}/integrations`;
+    const tavilyRow = async () => {
+      const html = (await s.agent.get(`/app/team/${user.teamId}/assistant/${assistant.id}/integrations`)).text;
+      return html.split('id="integration-tavily"')[1]!.split('</li>')[0]!;
+    };
+    const deleteKey = (id: number) => s.agent.post(`${team}/api-keys/${id}/delete`).type('form').send({ _csrf: s.csrf });
+
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) =>
+        s.agent
+          .post(`${team}/tavily/api-keys`)
+          .type('form')
+          .send({ label: `burst ${i}`, key: `tvly-burst-0123456789-${i}`, _csrf: s.csrf }),
+      ),
+      ...old.map(deleteKey),
+      deleteKey(othersKey), // another team's key, through this team's URL
+    ]);
+    expect(answers.map((res) => res.status)).toEqual([...Array(13).fill(303), 404]);
+    for (const teamId of [user.teamId, other.teamId]) {
+      const { kept, counted } = await keptAndCounted(t.db, [teamId]);
+      expect(kept).toEqual(counted);
+    }
+    expect((await keptAndCounted(t.db, [user.teamId])).kept.map((row) => row.api_keys)).toEqual([10]);
+    expect((await keptAndCounted(t.db, [other.teamId])).kept.map((row) => row.api_keys)).toEqual([1]);
+    expect(await tavilyRow()).toContain('Available');
+
+    const burst = await t.db.withOwner((tx) =>
+      tx.query<{ id: number }>('SELECT id FROM api_key_connections WHERE team_id = $1', [user.teamId]),
+    );
+    expect((await Promise.all(burst.map((key) => deleteKey(key.id)))).map((res) => res.status)).toEqual(Array(10).fill(303));
+    expect((await keptAndCounted(t.db, [user.teamId])).kept).toEqual([]);
+    expect(await tavilyRow()).toContain('Needs a connection');
   });
 });
 
