@@ -2,9 +2,9 @@
 
 -- How many connections each team has per integration, kept by triggers on the connection tables,
 -- so that a page reads one small row per integration instead of probing the connections for each
--- one. The assistant page says whether each of the 50 integrations has none, one or several usable
--- connections, and the nav counts the integrations that need a reconnect: both were a subquery per
--- integration on every request (see docs/decisions/029-connection-counts.md).
+-- one. The assistant page says whether each integration of the catalog has none, one or several
+-- usable connections, and the nav counts the integrations that need a reconnect, on every request
+-- (see docs/decisions/029-connection-counts.md).
 --
 -- api_keys        every API key of the integration
 -- oauth2_usable   accounts assistants may use: enabled here, not revoked, still in Composio,

@@ -19,9 +19,9 @@ declare global {
  * A request id on every log line and response; method, path, status and time, never bodies or cookies.
  * req.log, the logger that adds the request id, is made when a handler first logs: most requests
  * log only their one line, which names the id itself. It is a getter defined once on the app's
- * request prototype. Defined on each request object instead (as it was), it turned every request
- * into a slower kind of object for everything that read it afterwards: the assistant page served
- * about 5% fewer requests per second (alternating steady-state rounds against the bench's data).
+ * request prototype: a property defined on each request object turns every request into a slower
+ * kind of object for everything that reads it afterwards (about 5% of the assistant page's
+ * requests per second, measured in alternating steady-state rounds on the benchmark's data).
  */
 export function setUpRequestLogging(app: Express, logger: Logger): RequestHandler {
   Object.defineProperty(app.request, 'log', {
