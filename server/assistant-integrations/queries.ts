@@ -130,24 +130,88 @@ function assistantOf(assistantId: number, rows: WithAssistant<unknown>[]): Assis
   return first ? { id: assistantId, name: first.assistant_name, description: first.assistant_description } : null;
 }
 
+/** The catalog's text for one integration: what a process keeps (see listCatalogForAssistant). */
+type CatalogText = Pick<CatalogRow, 'id' | 'slug' | 'label' | 'icon' | 'category' | 'description' | 'required' | 'auth'>;
+
+/**
+ * The catalog's text as this process last read it, by the catalog's stamp (catalog_stamp, which
+ * a trigger changes with every change to the integrations table, in the same transaction). A few
+ * stamps are kept: one per database this process reads (the tests use several), and the one before
+ * a catalog change until it ages out.
+ */
+const keptCatalogs = new Map<string, Map<number, CatalogText>>();
+const KEPT_CATALOGS = 8;
+
+/** One integration of the catalog as the read returns it, without the catalog's text. */
+type AssistantsRow = Pick<CatalogRow, 'id' | 'added_id' | 'current_connection' | 'lost_connection' | 'connection_count' | 'connections'>;
+
 /**
  * The assistant and the whole catalog with its choices: one statement; null when the team has no
  * such assistant. The page shows only whether each integration has none, one or several
  * connections it could use, so that is all it reads; JSON clients get the lists.
+ *
+ * The catalog's text (labels, descriptions, icons, categories: most of the read's bytes, and the
+ * same for every team) comes back only when this process does not hold it for the catalog's
+ * current stamp: the statement compares the stamp with those the process holds, in the same
+ * snapshot as the rest of the read, so the text always matches the rows. See
+ * docs/decisions/030-catalog-kept-in-the-process.md.
  */
 export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantId: number, options: { withConnections: boolean }) {
-  const sql = options.withConnections
-    ? `WITH usable AS (${USABLE_CONNECTIONS})
-       SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count
-         ${fromAssistant('true', `CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn`)}
-        ORDER BY i.category_position, i.position, i.id`
-    : `SELECT ${ASSISTANT_COLUMNS}, ${CATALOG_COLUMNS}, NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count
-         ${fromAssistant('true', WITH_COUNTS)}
-        ORDER BY i.category_position, i.position, i.id`;
-  const rows = await tx.query<WithAssistant<CatalogRow> & Record<string, unknown>>(sql, [teamId, assistantId]);
-  const assistant = assistantOf(assistantId, rows);
-  return assistant ? { assistant, catalog: rows.filter((row) => row.id !== null) as CatalogRow[] } : null;
+  const held = new Map(keptCatalogs); // what this read can rely on, whatever other reads keep meanwhile
+  const rows = await tx.query<{
+    assistant_name: string;
+    assistant_description: string;
+    stamp: string;
+    catalog: CatalogText[] | null;
+    integrations: AssistantsRow[];
+  }>(options.withConnections ? CATALOG_WITH_CONNECTIONS : CATALOG_WITH_COUNTS, [teamId, assistantId, [...held.keys()].join(',')]);
+  const found = rows[0];
+  if (!found) return null;
+  let text = held.get(found.stamp);
+  if (found.catalog) {
+    text = new Map(found.catalog.map((entry) => [entry.id, entry]));
+    keptCatalogs.delete(found.stamp);
+    keptCatalogs.set(found.stamp, text);
+    if (keptCatalogs.size > KEPT_CATALOGS) keptCatalogs.delete(keptCatalogs.keys().next().value!);
+  }
+  if (!text) throw new Error(`The catalog's text for stamp ${found.stamp} was neither held nor sent.`);
+  const catalog = found.integrations.map((row): CatalogRow => {
+    const entry = text.get(row.id);
+    if (!entry) throw new Error(`The catalog's text for stamp ${found.stamp} lacks integration ${row.id}.`);
+    return { ...entry, ...row };
+  });
+  return { assistant: { id: assistantId, name: found.assistant_name, description: found.assistant_description } as AssistantRow, catalog };
 }
+
+/**
+ * listCatalogForAssistant's statement: the assistant ($2 of team $1), the catalog's stamp, its text
+ * unless the stamp is one of $3 (comma-separated), and the integrations in catalog order with the
+ * assistant's choices. `columns` are the choices' columns (aliases i, pi, and what `joins` adds).
+ * The stamp is read by subqueries that run once, not joined: the one-row table has no statistics,
+ * and a join with it made the planner expect thousands of rows and compile the statement (JIT).
+ */
+const catalogRead = (columns: string, joins: string, cte = '') => `
+  ${cte}
+  SELECT a.name AS assistant_name, a.description AS assistant_description, (SELECT stamp FROM catalog_stamp) AS stamp,
+         CASE WHEN (SELECT stamp::text FROM catalog_stamp) = ANY (string_to_array($3, ',')) THEN NULL ELSE
+           (SELECT json_agg(json_build_object('id', i.id, 'slug', i.slug, 'label', i.label, 'icon', i.icon, 'category', i.category,
+                                              'description', i.description, 'required', i.required, 'auth', i.auth))
+              FROM integrations i)
+         END AS catalog,
+         (SELECT coalesce(json_agg(r), '[]') FROM (
+            SELECT i.id, pi.id AS added_id, ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection, ${columns}
+              FROM integrations i
+              LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1
+              ${joins}
+             ORDER BY i.category_position, i.position, i.id) r) AS integrations
+    FROM assistants a
+   WHERE a.id = $2 AND a.team_id = $1`;
+const CATALOG_WITH_CONNECTIONS = catalogRead(
+  'conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count',
+  `CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn`,
+  `WITH usable AS (${USABLE_CONNECTIONS})`,
+);
+const CATALOG_WITH_COUNTS = catalogRead(`NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count`, WITH_COUNTS);
 
 export interface CatalogEntry extends CatalogRow {
   /** The connection that was asked about, when it is one of the usable ones this integration takes. */

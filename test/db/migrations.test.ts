@@ -21,6 +21,7 @@ const EXPECTED_TABLES = [
   'assistant_tokens',
   'assistants',
   'audit_events',
+  'catalog_stamp',
   'composio_toolkit_fetches',
   'composio_tools',
   'connect_states',

@@ -78,8 +78,8 @@ describe('migration: team ids per transaction', () => {
         async (c) => (await c.query<{ prosecdef: boolean }>("SELECT prosecdef FROM pg_proc WHERE proname = 'app_user_team_ids'")).rows,
       );
     expect(await definition()).toEqual([{ prosecdef: false }]);
-    // Down past the connection counts (1764900000000), which came after it.
-    await runMigrations(url, 'down', 2);
+    // Down past the connection counts (1764900000000) and the catalog stamp (1765000000000), which came after it.
+    await runMigrations(url, 'down', 3);
     // The function of 009 again: SECURITY DEFINER, reading team_users; its helper is gone.
     expect(await definition()).toEqual([{ prosecdef: true }]);
     const helper = await withClient(
@@ -87,7 +87,7 @@ describe('migration: team ids per transaction', () => {
       async (c) => (await c.query("SELECT 1 FROM pg_proc WHERE proname = 'app_user_team_ids_in_team_users'")).rows,
     );
     expect(helper).toEqual([]);
-    await runMigrations(url, 'up', 2);
+    await runMigrations(url, 'up', 3);
     expect(await definition()).toEqual([{ prosecdef: false }]);
   }
 
