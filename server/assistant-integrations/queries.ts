@@ -178,7 +178,22 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantI
   const catalog = found.integrations.map((row): CatalogRow => {
     const entry = text.get(row.id);
     if (!entry) throw new Error(`The catalog's text for stamp ${found.stamp} lacks integration ${row.id}.`);
-    return { ...entry, ...row };
+    // One object literal: every row gets the same shape, which spreading two objects does not give.
+    return {
+      id: row.id,
+      slug: entry.slug,
+      label: entry.label,
+      icon: entry.icon,
+      category: entry.category,
+      description: entry.description,
+      required: entry.required,
+      auth: entry.auth,
+      added_id: row.added_id,
+      current_connection: row.current_connection,
+      lost_connection: row.lost_connection,
+      connection_count: row.connection_count,
+      connections: row.connections,
+    };
   });
   return { assistant: { id: assistantId, name: found.assistant_name, description: found.assistant_description } as AssistantRow, catalog };
 }
