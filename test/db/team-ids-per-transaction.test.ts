@@ -20,14 +20,16 @@ describe("the acting user's teams, once per transaction", () => {
     const b = await createUser(t.db);
     const c = await createUser(t.db);
     await addTeamMember(t.db, b.teamId, a.userId);
-    const teamIds = (setting: string) => setting.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number).sort();
+    // Numerically: the default sort compares as text, and puts team 100 before team 97.
+    const ascending = (x: number, y: number) => x - y;
+    const teamIds = (setting: string) => setting.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number).sort(ascending);
 
     const seen = await t.db.withUser(a.userId, async (tx) => ({
       setting: (await tx.one<{ s: string }>("SELECT current_setting('app.team_ids') AS s")).s,
       teams: (await tx.query<{ id: number }>('SELECT id FROM teams ORDER BY id')).map((r) => r.id),
     }));
-    expect(teamIds(seen.setting)).toEqual([a.teamId, b.teamId].sort());
-    expect(seen.teams).toEqual([a.teamId, b.teamId].sort());
+    expect(teamIds(seen.setting)).toEqual([a.teamId, b.teamId].sort(ascending));
+    expect(seen.teams).toEqual([a.teamId, b.teamId].sort(ascending));
     expect(seen.teams).not.toContain(c.teamId);
   });
 
