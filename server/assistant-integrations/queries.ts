@@ -111,6 +111,10 @@ export interface AssistantRow {
   description: string;
 }
 
+/** The assistant's (a) row for each integration (i), if it added it: pi. $1 is the team. */
+const WITH_ASSISTANTS_ROW =
+  'LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1';
+
 /**
  * The assistant ($2 of team $1) and, joined to it, integrations (i) with the assistant's row (pi)
  * and any further `joins`: no row at all when the assistant is not one of the team's.
@@ -118,7 +122,7 @@ export interface AssistantRow {
 const fromAssistant = (integrations: string, joins = '') => `
   FROM assistants a
   LEFT JOIN integrations i ON ${integrations}
-  LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1
+  ${WITH_ASSISTANTS_ROW}
   ${joins}
  WHERE a.id = $2 AND a.team_id = $1`;
 const ASSISTANT_COLUMNS = 'a.name AS assistant_name, a.description AS assistant_description';
@@ -158,15 +162,13 @@ type AssistantsRow = Pick<CatalogRow, 'id' | 'added_id' | 'current_connection' |
  */
 export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantId: number, options: { withConnections: boolean }) {
   const held = new Map(keptCatalogs); // what this read can rely on, whatever other reads keep meanwhile
-  const rows = await tx.query<{
-    assistant_name: string;
-    assistant_description: string;
-    stamp: string;
-    catalog: CatalogText[] | null;
-    integrations: AssistantsRow[];
-  }>(options.withConnections ? CATALOG_WITH_CONNECTIONS : CATALOG_WITH_COUNTS, [teamId, assistantId, [...held.keys()].join(',')]);
+  const rows = await tx.query<WithAssistant<{ stamp: string; catalog: CatalogText[] | null; integrations: AssistantsRow[] }>>(
+    options.withConnections ? CATALOG_WITH_CONNECTIONS : CATALOG_WITH_COUNTS,
+    [teamId, assistantId, [...held.keys()].join(',')],
+  );
+  const assistant = assistantOf(assistantId, rows);
   const found = rows[0];
-  if (!found) return null;
+  if (!assistant || !found) return null;
   let text = held.get(found.stamp);
   if (found.catalog) {
     text = new Map(found.catalog.map((entry) => [entry.id, entry]));
@@ -195,7 +197,7 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantI
       connections: row.connections,
     };
   });
-  return { assistant: { id: assistantId, name: found.assistant_name, description: found.assistant_description } as AssistantRow, catalog };
+  return { assistant, catalog };
 }
 
 /**
@@ -207,7 +209,7 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantI
  */
 const catalogRead = (columns: string, joins: string, cte = '') => `
   ${cte}
-  SELECT a.name AS assistant_name, a.description AS assistant_description, (SELECT stamp FROM catalog_stamp) AS stamp,
+  SELECT ${ASSISTANT_COLUMNS}, (SELECT stamp FROM catalog_stamp) AS stamp,
          CASE WHEN (SELECT stamp::text FROM catalog_stamp) = ANY (string_to_array($3, ',')) THEN NULL ELSE
            (SELECT json_agg(json_build_object('id', i.id, 'slug', i.slug, 'label', i.label, 'icon', i.icon, 'category', i.category,
                                               'description', i.description, 'required', i.required, 'auth', i.auth))
@@ -216,7 +218,7 @@ const catalogRead = (columns: string, joins: string, cte = '') => `
          (SELECT coalesce(json_agg(r), '[]') FROM (
             SELECT i.id, pi.id AS added_id, ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection, ${columns}
               FROM integrations i
-              LEFT JOIN assistant_integrations pi ON pi.integration_id = i.id AND pi.assistant_id = a.id AND pi.team_id = $1
+              ${WITH_ASSISTANTS_ROW}
               ${joins}
              ORDER BY i.category_position, i.position, i.id) r) AS integrations
     FROM assistants a
