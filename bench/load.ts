@@ -18,6 +18,8 @@ export interface Target {
   path: string;
   cookie?: string;
   accept?: string;
+  /** Sent as Accept-Encoding, as a browser does (compressed answers are counted as they come). */
+  acceptEncoding?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export function get(target: Target, agent?: http.Agent, extraHeaders: Record<str
     const headers: Record<string, string> = { ...extraHeaders };
     if (target.cookie) headers.cookie = target.cookie;
     if (target.accept) headers.accept = target.accept;
+    if (target.acceptEncoding) headers['accept-encoding'] = target.acceptEncoding;
     const req = http.request({ host: '127.0.0.1', port: target.port, path: target.path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -31,6 +31,8 @@ const SETTINGS = quick
   ? { rounds: 1, loadMs: 2000, warmUpMs: 2000, roundWarmUpMs: 1000, latencyRequests: 5, scales: [1, 100], syncAccounts: 5000 }
   : { rounds: 3, loadMs: 5000, warmUpMs: 5000, roundWarmUpMs: 3000, latencyRequests: 5, scales: [1, 10, 100], syncAccounts: 50_000 };
 const CONNECTIONS = 50;
+/** What Chromium sends. */
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
 const SYNC_USER = 'bench-sync';
 const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY };
 /** What `npm start` and the Docker image set for the app (docs/decisions/025-process-memory.md). */
@@ -205,6 +207,18 @@ async function main(): Promise<void> {
   }
   const rss = Object.fromEntries(instances.map((i) => [i.name, rssMb(i.process.pid!)]));
 
+  // The same page as a browser asks for it: compressed (brotli). The bare page compresses nothing, so
+  // this is the app against itself: what compressing each page costs.
+  const compressed = new Map<string, { rps: number; cpuPerPage: number }>();
+  for (const instance of instances.filter((i) => i.db === 'PostgreSQL' && i.mode !== 'bare')) {
+    const target = { ...targetFor(instance, 'assistant page', 1), acceptEncoding: BROWSER_ENCODINGS };
+    await runLoad(target, CONNECTIONS, SETTINGS.roundWarmUpMs, instance.sessions);
+    const cpuBefore = cpuMs(instance.process.pid!);
+    const result = await runLoad(target, CONNECTIONS, SETTINGS.loadMs, instance.sessions);
+    compressed.set(instance.name, { rps: result.rps, cpuPerPage: (cpuMs(instance.process.pid!) - cpuBefore) / result.requests });
+    log(`${instance.name}, compressed: ${result.rps.toFixed(0)} req/s`);
+  }
+
   // Latency as one user sees it, by team size, interleaved.
   const latency = new Map<string, number[]>();
   for (let round = 0; round < SETTINGS.rounds; round++) {
@@ -250,6 +264,7 @@ async function main(): Promise<void> {
   report({
     instances,
     loadRuns,
+    compressed,
     latency,
     statements,
     rss,
@@ -273,6 +288,7 @@ async function main(): Promise<void> {
 function report(r: {
   instances: Instance[];
   loadRuns: Map<string, { rps: number; p99: number; cpuPerPage: number }[]>;
+  compressed: Map<string, { rps: number; cpuPerPage: number }>;
   latency: Map<string, number[]>;
   statements: Record<string, number>;
   rss: Record<string, number>;
@@ -321,6 +337,10 @@ function report(r: {
     const pgi = r.instances.find((i) => i.db === 'PostgreSQL' && i.mode === mode);
     if (emb && pgi) out.push(`Embedded vs PostgreSQL (${mode}): ${(med(emb.name, 'rps') / med(pgi.name, 'rps')).toFixed(2)}x req/s`);
   }
+  for (const [name, { rps, cpuPerPage }] of r.compressed)
+    out.push(
+      `${name}, compressed as a browser asks (Accept-Encoding: ${BROWSER_ENCODINGS}; one run after the rounds): ${rps.toFixed(0)} req/s, CPU ${cpuPerPage.toFixed(2)} ms/page (uncompressed: ${med(name, 'rps').toFixed(0)} req/s, ${med(name, 'cpuPerPage').toFixed(2)} ms/page)`,
+    );
   out.push('');
   out.push('Latency, one user, p50 ms (p99 in brackets), by team size:');
   const scales = SETTINGS.scales;

@@ -95,6 +95,34 @@ describe('static files, compressed once at the highest levels', () => {
     expect(head.text ?? '').toBe('');
   });
 
+  it('pages, made per request, are compressed at the fastest levels: brotli quality 1, gzip level 1', async () => {
+    // Compressing the received page again with the same settings gives the same bytes; the
+    // middleware's defaults (brotli 4, gzip 6) give others, so this tells the levels apart.
+    const compressed = (encoder: zlib.BrotliCompress | zlib.Gzip, body: Buffer) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
+        encoder.on('end', () => resolve(Buffer.concat(chunks)));
+        encoder.on('error', reject);
+        encoder.write(body);
+        encoder.end();
+      });
+    const quality = (q: number) => zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q } });
+
+    const br = await raw('/login', 'gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    const page = zlib.brotliDecompressSync(br.body);
+    expect(page.toString()).toContain('<form');
+    expect(br.body.equals(await compressed(quality(1), page))).toBe(true);
+    expect(br.body.equals(await compressed(quality(4), page))).toBe(false);
+
+    const gz = await raw('/login', 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    const again = zlib.gunzipSync(gz.body);
+    expect(gz.body.equals(await compressed(zlib.createGzip({ level: 1 }), again))).toBe(true);
+    expect(gz.body.equals(await compressed(zlib.createGzip({ level: 6 }), again))).toBe(false);
+  });
+
   it("carry the headers a file needs (nosniff, same-origin) and not the pages' CSP, which pages keep", async () => {
     for (const app of [t.app, makeTestApp({ config: { DEV_MODE: '1' } })]) {
       const file = await request('app' in app ? app.app : app)
