@@ -193,14 +193,10 @@ async function main(): Promise<void> {
   for (let round = 0; round < SETTINGS.rounds; round++) {
     const order = rotate(instances, round);
     for (const instance of order) {
-      const target = targetFor(instance, 'assistant page', 1);
-      await runLoad(target, CONNECTIONS, SETTINGS.roundWarmUpMs, instance.sessions);
-      const cpuBefore = cpuMs(instance.process.pid!);
-      const result = await runLoad(target, CONNECTIONS, SETTINGS.loadMs, instance.sessions);
-      const cpu = cpuMs(instance.process.pid!) - cpuBefore;
+      const { result, cpuPerPage } = await measureLoad(instance, targetFor(instance, 'assistant page', 1));
       if (result.errors) log(`${instance.name}: ${result.errors} failed requests`);
       const runs = loadRuns.get(instance.name) ?? [];
-      runs.push({ rps: result.rps, p99: result.p99, cpuPerPage: cpu / result.requests });
+      runs.push({ rps: result.rps, p99: result.p99, cpuPerPage });
       loadRuns.set(instance.name, runs);
       log(`round ${round + 1} ${instance.name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(0)} ms`);
     }
@@ -211,11 +207,11 @@ async function main(): Promise<void> {
   // this is the app against itself: what compressing each page costs.
   const compressed = new Map<string, { rps: number; cpuPerPage: number }>();
   for (const instance of instances.filter((i) => i.db === 'PostgreSQL' && i.mode !== 'bare')) {
-    const target = { ...targetFor(instance, 'assistant page', 1), acceptEncoding: BROWSER_ENCODINGS };
-    await runLoad(target, CONNECTIONS, SETTINGS.roundWarmUpMs, instance.sessions);
-    const cpuBefore = cpuMs(instance.process.pid!);
-    const result = await runLoad(target, CONNECTIONS, SETTINGS.loadMs, instance.sessions);
-    compressed.set(instance.name, { rps: result.rps, cpuPerPage: (cpuMs(instance.process.pid!) - cpuBefore) / result.requests });
+    const { result, cpuPerPage } = await measureLoad(instance, {
+      ...targetFor(instance, 'assistant page', 1),
+      acceptEncoding: BROWSER_ENCODINGS,
+    });
+    compressed.set(instance.name, { rps: result.rps, cpuPerPage });
     log(`${instance.name}, compressed: ${result.rps.toFixed(0)} req/s`);
   }
 
@@ -486,6 +482,14 @@ async function startProcess(
     if (Date.now() > deadline) throw new Error(`${name} did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** One measured load on one process, after a short one that is not counted, and its CPU per page. */
+async function measureLoad(instance: Instance, target: Target) {
+  await runLoad(target, CONNECTIONS, SETTINGS.roundWarmUpMs, instance.sessions);
+  const cpuBefore = cpuMs(instance.process.pid!);
+  const result = await runLoad(target, CONNECTIONS, SETTINGS.loadMs, instance.sessions);
+  return { result, cpuPerPage: (cpuMs(instance.process.pid!) - cpuBefore) / result.requests };
 }
 
 async function stop(instance: Instance): Promise<void> {

@@ -1,6 +1,6 @@
 import { createApp } from '../../server/app';
 import { listCatalogForAssistant } from '../../server/assistant-integrations/queries';
-import type { Database, Tx } from '../../server/db';
+import { txOf, type Database, type ReadOptions, type Row, type Tx } from '../../server/db';
 import { createLogger } from '../../server/logger';
 import { createAssistant, createUser, makeTestApp, signIn, testConfig, type TestApp } from '../helpers/app';
 import { freshDatabase, type FreshDatabase } from '../helpers/fresh-database';
@@ -24,16 +24,11 @@ afterAll(async () => {
 
 /** The transaction as it is, noting the catalog text each read of the catalog brought back (null: none). */
 function noting(tx: Tx, sent: (unknown[] | null)[]): Tx {
-  const query = async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => {
-    const rows = await tx.query<T>(sql, params);
+  return txOf(async <T extends Row>(sql: string, params?: unknown[], options?: ReadOptions) => {
+    const rows = await tx.query<T>(sql, params, options);
     if (rows[0] && 'catalog' in rows[0]) sent.push(rows[0].catalog as unknown[] | null);
     return rows;
-  };
-  return {
-    query,
-    one: async (sql, params) => (await query(sql, params))[0]!,
-    maybeOne: async (sql, params) => (await query(sql, params))[0] ?? null,
-  } as Tx;
+  });
 }
 
 async function stamp(db: Database): Promise<string> {
