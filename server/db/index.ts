@@ -67,13 +67,32 @@ export interface Database {
    */
   readonly onlyProcess: boolean;
   /**
-   * How often the table owner may have changed rows so far: counted up when each withOwner
-   * transaction and each queryPrepared statement other than a SELECT begins, and again when it
-   * ends. The app's role can write no session row (it has no grant on the table), so an unchanged
-   * count means no session row changed in this process.
+   * A connection of our own receives NOTIFY (a PostgreSQL server): `listen` can be used. Not so on
+   * the embedded database served over its socket to several processes, where every connection shares
+   * one session. See docs/decisions/032-kept-sessions-on-postgresql.md.
    */
-  readonly ownerWrites: number;
+  readonly notices: boolean;
+  /**
+   * Listens on `channel` on a connection of its own, outside the pool, which reconnects when it is
+   * lost, until the database closes. `listening` is called each time LISTEN has taken effect: notices
+   * committed from then on arrive. `lost` is called when the connection goes: notices may be missed
+   * until `listening` is called again.
+   */
+  listen(channel: string, handlers: Listener): void;
+  /**
+   * How many withOwner transactions have begun and ended so far: counted up when each begins and
+   * again when it ends. The app's role can write no session row (it has no grant on the table), so
+   * outside the session store's own statements an unchanged count means no session row changed in
+   * this process.
+   */
+  readonly ownerTransactions: number;
   close(): Promise<void>;
+}
+
+export interface Listener {
+  notice(payload: string): void;
+  listening(): void;
+  lost(): void;
 }
 
 export const APP_ROLE = 'switchboard_app';
@@ -89,6 +108,8 @@ export interface DatabaseOptions {
   onStatement?: (sql: string) => void;
   /** No other process uses the database (Database.onlyProcess). */
   onlyProcess?: boolean;
+  /** A connection of our own receives NOTIFY (Database.notices): a PostgreSQL server. */
+  notices?: boolean;
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
   /**
@@ -123,17 +144,8 @@ export function createDatabase(options: DatabaseOptions): Database {
   if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
-  let ownerWrites = 0;
-
-  /** Database.ownerWrites: counted when the write begins and again when it ends, however it ends. */
-  async function asOwnerWrite<T>(write: () => Promise<T>): Promise<T> {
-    ownerWrites++;
-    try {
-      return await write();
-    } finally {
-      ownerWrites++;
-    }
-  }
+  let ownerTransactions = 0;
+  const listeners: (() => Promise<void>)[] = [];
 
   /** fn on a pooled connection; if it fails, ROLLBACK, or drop the connection if that is what failed. */
   async function onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -204,15 +216,24 @@ export function createDatabase(options: DatabaseOptions): Database {
     },
     readAsUser: readOnce,
     onlyProcess: options.onlyProcess ?? false,
-    get ownerWrites() {
-      return ownerWrites;
+    notices: options.notices ?? false,
+    listen(channel, handlers) {
+      if (!options.notices) throw new Error(`${options.description} does not deliver notices to a connection of ours.`);
+      listeners.push(listenOn(options.connectionString, channel, handlers));
+    },
+    get ownerTransactions() {
+      return ownerTransactions;
     },
     queryPrepared(sql, params = []) {
-      const send = () => (prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params));
-      return /^\s*SELECT\b/i.test(sql) ? send() : asOwnerWrite(send);
+      return prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
     },
-    withOwner(fn) {
-      return asOwnerWrite(() => transaction('BEGIN', (tx) => fn(tx)));
+    async withOwner(fn) {
+      ownerTransactions++;
+      try {
+        return await transaction('BEGIN', (tx) => fn(tx));
+      } finally {
+        ownerTransactions++;
+      }
     },
     async ping() {
       try {
@@ -223,9 +244,62 @@ export function createDatabase(options: DatabaseOptions): Database {
       }
     },
     async close() {
+      await Promise.all(listeners.splice(0).map((stop) => stop()));
       await pool.end();
       await options.onClose?.();
     },
+  };
+}
+
+/** How long a lost listener waits before it connects again, at first and at most. */
+const RELISTEN_MS = { first: 500, most: 15_000 };
+
+/**
+ * Database.listen: one pg.Client outside the pool. A connection that fails or ends, in connect,
+ * LISTEN or afterwards, reports `lost` once and is replaced after a delay that doubles up to
+ * RELISTEN_MS.most. Returns the function that stops it.
+ */
+function listenOn(connectionString: string, channel: string, handlers: Listener): () => Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TypeError(`Not a channel name: ${channel}`);
+  let stopped = false;
+  let delay = RELISTEN_MS.first;
+  let retry: NodeJS.Timeout | undefined;
+  let current: pg.Client | undefined;
+  const connect = async () => {
+    const client = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    current = client;
+    let gone = false;
+    const lose = () => {
+      if (gone) return;
+      gone = true;
+      handlers.lost();
+      client.end().catch(() => {});
+      if (!stopped) {
+        retry = setTimeout(() => void connect(), delay);
+        retry.unref();
+        delay = Math.min(delay * 2, RELISTEN_MS.most);
+      }
+    };
+    client.on('error', lose);
+    client.on('end', lose);
+    client.on('notification', (message) => {
+      if (message.channel === channel) handlers.notice(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch {
+      return lose();
+    }
+    if (gone || stopped) return;
+    delay = RELISTEN_MS.first;
+    handlers.listening();
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await current?.end().catch(() => {});
   };
 }
 

@@ -17,6 +17,8 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
       description: `PostgreSQL at ${redactUrl(config.databaseUrl)}`,
       onStatement: options.onStatement,
       prepare: 'per-connection',
+      // Sessions are kept in each process, which hears of changes by NOTIFY (docs/decisions/032).
+      notices: true,
     });
   }
   const embedded = await startEmbeddedDatabase(config.dataDir);

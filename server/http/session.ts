@@ -29,9 +29,10 @@ export function setUpSession(options: { db: Database; secret: string; production
   store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void };
 } {
   const PgStore = connectPgSimple(session);
-  const query = options.db.onlyProcess
-    ? keptSessions(options.db)
-    : (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params);
+  const query =
+    options.db.onlyProcess || options.db.notices
+      ? keptSessions(options.db)
+      : (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params);
   const store = new PgStore({
     // The store's few statements are prepared once per connection (it only ever calls query).
     pool: { query } as unknown as pg.Pool,
@@ -56,36 +57,90 @@ export function setUpSession(options: { db: Database; secret: string; production
 }
 
 const LOAD_SESSION = /^SELECT sess FROM "session" WHERE sid = \$1 AND expire >= to_timestamp\(\$2\)$/;
-/** How long a kept session is trusted at most, even with nothing written (it also ends when its cookie does). */
-const KEEP_SESSION_MS = 5 * 60 * 1000;
+/** The store's writes that name one session, and the parameter that holds its id (save, destroy, touch). */
+const WRITES_OF_ONE = [
+  { sql: /^INSERT INTO "session" \(sess, expire, sid\) SELECT \$1, to_timestamp\(\$2\), \$3 ON CONFLICT/, sid: 2 },
+  { sql: /^DELETE FROM "session" WHERE sid = \$1$/, sid: 0 },
+  { sql: /^UPDATE "session" SET expire = to_timestamp\(\$1\) WHERE sid = \$2/, sid: 1 },
+];
+/** The channel migrations/1765100000000_session-changes.sql announces each changed session on. */
+const SESSION_CHANGED = 'session_changed';
+/**
+ * How long a kept session is trusted at most, even with nothing heard (it also ends when its cookie
+ * does): on a database of its own, 5 minutes; on a shared one, a minute, in case notices stop
+ * arriving without the connection failing (a pooler that does not keep LISTEN's session).
+ */
+const KEEP_SESSION_MS = { onlyProcess: 5 * 60 * 1000, shared: 60 * 1000 };
 const MAX_KEPT_SESSIONS = 10_000;
 
 /**
- * The session store's statements for a database no other process uses (the embedded one): a
- * session loaded once is kept in this process and loaded again from the database only when the
- * table owner may have written since (Database.ownerWrites: every write of the store itself, and
- * every withOwner transaction, such as ending a user's sessions). The app's role cannot write the
- * session table at all. A load that overlapped a write is not kept. On the embedded database each
- * statement costs a round trip to PGlite's one thread, the page's limit; a signed-in page then
- * sends only its own reads. Each load gets its own copy (express-session changes the object).
- * See docs/decisions/027-embedded-session-cache.md.
+ * The session store's statements, with a signed-in session loaded once kept in this process and
+ * loaded again from the database only once it may have changed:
+ * - the store's own save, touch or destroy of that session (any other store write, the prune,
+ *   forgets every session);
+ * - any withOwner transaction in this process (Database.ownerTransactions: sign-in, the operator's
+ *   ending of a user's sessions);
+ * - on a shared PostgreSQL server (Database.notices), a notice that another process changed or ended
+ *   it (migrations/1765100000000_session-changes.sql). Sessions are kept only while the connection
+ *   that listens for those notices is up; when it is lost, every kept session is forgotten.
+ * A load that overlapped any of these is not kept. The app's role cannot write the session table at
+ * all. Each load gets its own copy (express-session changes the object). Each statement saved is a
+ * round trip, about a tenth of a signed-in page's cost on PostgreSQL and the embedded database's
+ * limit there. See docs/decisions/027-embedded-session-cache.md and 032-kept-sessions-on-postgresql.md.
  */
 export function keptSessions(db: Database) {
-  const kept = new Map<string, { json: string; writes: number; until: number }>();
+  const kept = new Map<string, { json: string; owner: number; until: number }>();
+  const keepMs = db.onlyProcess ? KEEP_SESSION_MS.onlyProcess : KEEP_SESSION_MS.shared;
+  /** Counts every change that may have made a kept session stale; a load that saw it move is not kept. */
+  let changes = 0;
+  /** Whether a change made by another process reaches us: always on a database of our own. */
+  let heard = db.onlyProcess;
+  const forget = (sid?: string) => {
+    changes++;
+    if (sid === undefined) kept.clear();
+    else kept.delete(sid);
+  };
+  let listening = false;
+  const listen = () => {
+    listening = true;
+    db.listen(SESSION_CHANGED, {
+      notice: (sid) => forget(sid),
+      listening: () => {
+        forget();
+        heard = true;
+      },
+      lost: () => {
+        heard = false;
+        forget();
+      },
+    });
+  };
+
   return async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
-    if (!LOAD_SESSION.test(sql)) return db.queryPrepared(sql, params);
+    if (!db.onlyProcess && !listening) listen();
+    if (!LOAD_SESSION.test(sql)) {
+      const write = WRITES_OF_ONE.find((w) => w.sql.test(sql));
+      const sid = write ? String(params[write.sid]) : undefined;
+      forget(sid);
+      try {
+        return await db.queryPrepared(sql, params);
+      } finally {
+        forget(sid);
+      }
+    }
     const sid = String(params[0]);
     const entry = kept.get(sid);
-    if (entry && entry.writes === db.ownerWrites && Date.now() < entry.until)
+    if (heard && entry && entry.owner === db.ownerTransactions && Date.now() < entry.until)
       return { rows: [{ sess: entry.json }] } as unknown as pg.QueryResult;
     kept.delete(sid);
-    const writes = db.ownerWrites;
+    const seen = changes;
+    const owner = db.ownerTransactions;
     const result = await db.queryPrepared(sql, params);
     const sess = (result.rows[0] as { sess?: { cookie?: { expires?: string } } } | undefined)?.sess;
     const expires = Date.parse(String(sess?.cookie?.expires));
-    if (sess && writes === db.ownerWrites && Number.isFinite(expires)) {
+    if (sess && heard && seen === changes && owner === db.ownerTransactions && Number.isFinite(expires)) {
       if (kept.size >= MAX_KEPT_SESSIONS) kept.clear();
-      kept.set(sid, { json: JSON.stringify(sess), writes, until: Math.min(expires, Date.now() + KEEP_SESSION_MS) });
+      kept.set(sid, { json: JSON.stringify(sess), owner, until: Math.min(expires, Date.now() + keepMs) });
     }
     return result;
   };

@@ -3,7 +3,7 @@ import type { Database, Tx } from '../../server/db';
 import { migrate } from '../../server/db/migrate';
 import { createAssistant, createUser, makeTestApp, signIn, type TestApp, type TestUser } from '../helpers/app';
 import { createApiKeyConnection, createOAuth2Connection } from '../helpers/fixtures';
-import { onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
+import { migrationsAfter, onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
 import { seededRandom } from '../helpers/random';
 
@@ -329,8 +329,9 @@ describe('connection counts through the app', () => {
 describe('migration: connection counts', () => {
   async function check(url: string): Promise<void> {
     await migrate(url);
-    // Down past the catalog stamp (1765000000000), which came after the counts; then the counts go up and down on their own.
-    await runMigrations(url, 'down', 2);
+    // Down past the counts and every migration after them; then the counts go up and down on their own.
+    const after = migrationsAfter('1764900000000');
+    await runMigrations(url, 'down', after + 1);
     await withClient(url, async (c) => {
       expect((await c.query("SELECT 1 FROM pg_tables WHERE tablename = 'connection_counts'")).rows).toEqual([]);
       // Connections that were there before the counts.

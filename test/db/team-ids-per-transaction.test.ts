@@ -1,7 +1,7 @@
 import { migrate } from '../../server/db/migrate';
 import { createAssistant, createUser, makeTestApp, testDatabaseUrl, type TestApp } from '../helpers/app';
 import { addTeamMember } from '../helpers/fixtures';
-import { onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
+import { migrationsAfter, onEmbeddedDatabase, onNewServerDatabase, runMigrations, withClient } from '../helpers/migrations';
 import { itOnPostgres } from '../helpers/postgres-only';
 
 /**
@@ -80,8 +80,9 @@ describe('migration: team ids per transaction', () => {
         async (c) => (await c.query<{ prosecdef: boolean }>("SELECT prosecdef FROM pg_proc WHERE proname = 'app_user_team_ids'")).rows,
       );
     expect(await definition()).toEqual([{ prosecdef: false }]);
-    // Down past the connection counts (1764900000000) and the catalog stamp (1765000000000), which came after it.
-    await runMigrations(url, 'down', 3);
+    // Down past this migration and every one after it.
+    const count = migrationsAfter('1764800000000') + 1;
+    await runMigrations(url, 'down', count);
     // The function of 009 again: SECURITY DEFINER, reading team_users; its helper is gone.
     expect(await definition()).toEqual([{ prosecdef: true }]);
     const helper = await withClient(
@@ -89,7 +90,7 @@ describe('migration: team ids per transaction', () => {
       async (c) => (await c.query("SELECT 1 FROM pg_proc WHERE proname = 'app_user_team_ids_in_team_users'")).rows,
     );
     expect(helper).toEqual([]);
-    await runMigrations(url, 'up', 3);
+    await runMigrations(url, 'up', count);
     expect(await definition()).toEqual([{ prosecdef: false }]);
   }
 

@@ -46,7 +46,14 @@ export function testDatabaseUrl(): string {
 }
 
 export function makeTestApp(
-  options: { composio?: ComposioGateway | null; config?: Record<string, string>; databaseUrl?: string; onlyProcess?: boolean } = {},
+  options: {
+    composio?: ComposioGateway | null;
+    config?: Record<string, string>;
+    databaseUrl?: string;
+    onlyProcess?: boolean;
+    /** Database.notices; on a PostgreSQL server it is on unless a test turns it off, as in production. */
+    notices?: boolean;
+  } = {},
 ): TestApp {
   const url = options.databaseUrl ?? testDatabaseUrl();
   const statements: string[] = [];
@@ -63,6 +70,7 @@ export function makeTestApp(
     prepare: process.env.TEST_DATABASE_URL ? 'per-connection' : undefined,
     onStatement: (sql) => statements.push(sql),
     onlyProcess: options.onlyProcess,
+    notices: options.notices ?? Boolean(process.env.TEST_DATABASE_URL),
   });
   const sessionStatements: string[] = [];
   const poolQuery = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
@@ -107,6 +115,18 @@ export async function appThroughRelay(
       await db.close();
     },
   };
+}
+
+/**
+ * Polls `check` until it holds, for up to two seconds: for what another connection makes happen a
+ * moment later (a notice from the database).
+ */
+export async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('It did not happen within two seconds.');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function unique(prefix: string): string {

@@ -8,6 +8,20 @@ import { startEmbeddedDatabase } from '../../server/db/embedded';
 
 export const MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
 
+/**
+ * How many migrations came after the one whose file name starts with `name` (such as
+ * '1764900000000'): run that many down to stand just after it, whatever is added later.
+ */
+export function migrationsAfter(name: string): number {
+  const all = fs
+    .readdirSync(MIGRATIONS)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const index = all.findIndex((f) => f.startsWith(name));
+  if (index < 0) throw new Error(`No migration ${name}`);
+  return all.length - 1 - index;
+}
+
 /** Runs `count` migrations up or down from where the database stands. */
 export async function runMigrations(url: string, direction: 'up' | 'down', count: number): Promise<void> {
   const { runner } = await import('node-pg-migrate');

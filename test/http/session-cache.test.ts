@@ -1,17 +1,32 @@
 import { keptSessions } from '../../server/http/session';
 import { setUserPassword } from '../../server/users/queries';
-import { createAssistant, createUser, flashText, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import request from 'supertest';
+import { describeOnPostgres } from '../helpers/postgres-only';
+import { hostAndPort, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import {
+  createAssistant,
+  createUser,
+  flashText,
+  makeTestApp,
+  signIn,
+  testDatabaseUrl,
+  waitFor,
+  type SignedIn,
+  type TestApp,
+} from '../helpers/app';
 
 /**
  * On a database no other process uses (the embedded one), a signed-in session is kept in the
- * process and loaded again only after the table owner may have written (docs/decisions/027).
+ * process and loaded again only after the table owner may have written (docs/decisions/027). On a
+ * PostgreSQL server, which other processes share, it is kept while the process listens for notices
+ * of changed sessions, and forgotten when one names it (docs/decisions/032).
  */
 
 let kept: TestApp;
 let loaded: TestApp;
 beforeAll(() => {
   kept = makeTestApp({ onlyProcess: true });
-  loaded = makeTestApp();
+  loaded = makeTestApp({ notices: false });
 });
 afterAll(async () => {
   await kept.close();
@@ -103,5 +118,93 @@ describe('sessions kept in the process (embedded database)', () => {
     await kept.db.withOwner((tx) => tx.query('DELETE FROM session WHERE sid = $1', [sid]));
     expect((await overlapping).rows).toHaveLength(1);
     expect((await load()).rows).toHaveLength(0); // not served from what the overlapping load saw
+  });
+});
+
+/** The signed-in session's cookie, to send it to another instance of the app. */
+function cookieOf(signedIn: SignedIn): string {
+  return (signedIn.agent as unknown as { jar: { getCookies(o: object): { toValueString(): string }[] } }).jar
+    .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+    .map((c) => c.toValueString())
+    .join('; ');
+}
+
+describeOnPostgres('sessions kept on a PostgreSQL server that other instances share', () => {
+  let proxy: TcpProxy;
+  /** The instance that keeps sessions, on a connection the test can cut. */
+  let a: TestApp;
+  /** Another instance on the same database. */
+  let b: TestApp;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(hostAndPort(testDatabaseUrl()));
+    a = makeTestApp({ databaseUrl: proxy.url(testDatabaseUrl()) });
+    b = makeTestApp();
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await proxy.close();
+  });
+
+  /** Signs in on instance a and waits until a serves the page without loading the session. */
+  async function keptOnA(url: (user: { teamId: number }) => string) {
+    const user = await createUser(a.db);
+    const signedIn = await signIn(a.app, user);
+    await waitFor(async () => (await pageLoads(a, signedIn.agent, url(user))).loads === 0);
+    return { user, signedIn, url: url(user), cookie: cookieOf(signedIn) };
+  }
+  const assistants = (user: { teamId: number }) => `/app/team/${user.teamId}/assistants`;
+
+  it('keeps a signed-in session: pages load it once', async () => {
+    expect(a.db.notices).toBe(true);
+    const { signedIn, url } = await keptOnA(assistants);
+    for (let i = 0; i < 3; i++) expect(await pageLoads(a, signedIn.agent, url)).toEqual({ status: 200, loads: 0 });
+  });
+
+  it('signing out on another instance signs the session out here too', async () => {
+    const { signedIn, url, cookie } = await keptOnA(assistants);
+    const out = await request(b.app).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: signedIn.csrf });
+    expect(out.status).toBe(303);
+    // The notice arrives a moment after the sign-out commits; until it does, the page is served.
+    await waitFor(async () => (await signedIn.agent.get(url)).status === 303);
+    const after = await signedIn.agent.get(url);
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toBe('/login');
+  });
+
+  it("the operator's ending of a user's sessions, from another process, signs the session out here", async () => {
+    const { user, signedIn, url } = await keptOnA(assistants);
+    const ended = await b.db.withOwner((tx) => setUserPassword(tx, user.email, 'not-a-real-hash'));
+    expect(ended?.sessions).toBe(1);
+    await waitFor(async () => (await signedIn.agent.get(url)).status === 303);
+    expect((await signedIn.agent.get(url)).headers.location).toBe('/login');
+  });
+
+  it('a flash saved by another instance shows on the next page here, once', async () => {
+    const { signedIn, url, cookie } = await keptOnA(assistants);
+    const created = await request(b.app)
+      .post(url)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ name: 'Made Elsewhere', _csrf: signedIn.csrf });
+    expect(created.status).toBe(303);
+    let shown: string[] = [];
+    await waitFor(async () => (shown = flashText((await signedIn.agent.get(url)).text)).length > 0);
+    expect(shown).toEqual(['Created Made Elsewhere.']);
+    expect(flashText((await signedIn.agent.get(url)).text)).toEqual([]);
+  });
+
+  it('while the connection that listens is down, nothing is kept: a session ended meanwhile is not served', async () => {
+    const { signedIn, url, cookie } = await keptOnA(assistants);
+    await proxy.cut(); // every connection of instance a, the listening one included
+    const out = await request(b.app).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: signedIn.csrf });
+    expect(out.status).toBe(303); // its notice cannot reach a
+    await proxy.restore();
+    const after = await signedIn.agent.get(url);
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toBe('/login');
+
+    // Listening again, it keeps sessions again.
+    await keptOnA(assistants);
   });
 });
