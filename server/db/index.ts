@@ -90,7 +90,8 @@ export interface Database {
 }
 
 export interface Listener {
-  notice(payload: string): void;
+  /** `ours`: sent by a backend of this process's own pool, so by a statement this process made. */
+  notice(payload: string, ours: boolean): void;
   listening(): void;
   lost(): void;
 }
@@ -141,6 +142,10 @@ export function createDatabase(options: DatabaseOptions): Database {
   // idle one itself; a checked-out one fails its next query, and the transaction discards it.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  // The server process behind each of the pool's connections: a notice says which one sent it.
+  const ownBackends = new Set<number>();
+  pool.on('connect', (client) => ownBackends.add((client as unknown as { processID: number }).processID));
+  pool.on('remove', (client) => ownBackends.delete((client as unknown as { processID: number }).processID));
   if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
@@ -219,7 +224,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     notices: options.notices ?? false,
     listen(channel, handlers) {
       if (!options.notices) throw new Error(`${options.description} does not deliver notices to a connection of ours.`);
-      listeners.push(listenOn(options.connectionString, channel, handlers));
+      listeners.push(listenOn(options.connectionString, channel, handlers, (backend) => ownBackends.has(backend)));
     },
     get ownerTransactions() {
       return ownerTransactions;
@@ -259,7 +264,7 @@ const RELISTEN_MS = { first: 500, most: 15_000 };
  * LISTEN or afterwards, reports `lost` once and is replaced after a delay that doubles up to
  * RELISTEN_MS.most. Returns the function that stops it.
  */
-function listenOn(connectionString: string, channel: string, handlers: Listener): () => Promise<void> {
+function listenOn(connectionString: string, channel: string, handlers: Listener, ours: (backend: number) => boolean): () => Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new TypeError(`Not a channel name: ${channel}`);
   let stopped = false;
   let delay = RELISTEN_MS.first;
@@ -283,7 +288,7 @@ function listenOn(connectionString: string, channel: string, handlers: Listener)
     client.on('error', lose);
     client.on('end', lose);
     client.on('notification', (message) => {
-      if (message.channel === channel) handlers.notice(message.payload ?? '');
+      if (message.channel === channel) handlers.notice(message.payload ?? '', ours(message.processId));
     });
     try {
       await client.connect();

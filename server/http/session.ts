@@ -81,7 +81,8 @@ const MAX_KEPT_SESSIONS = 10_000;
  * - any withOwner transaction in this process (Database.ownerTransactions: sign-in, the operator's
  *   ending of a user's sessions);
  * - on a shared PostgreSQL server (Database.notices), a notice that another process changed or ended
- *   it (migrations/1765100000000_session-changes.sql). Sessions are kept only while the connection
+ *   it (migrations/1765100000000_session-changes.sql); notices of this process's own writes, sent
+ *   by its own pool's backends, are already accounted for above. Sessions are kept only while the connection
  *   that listens for those notices is up; when it is lost, every kept session is forgotten.
  * A load that overlapped any of these is not kept. The app's role cannot write the session table at
  * all. Each load gets its own copy (express-session changes the object). Each statement saved is a
@@ -104,7 +105,11 @@ export function keptSessions(db: Database) {
   const listen = () => {
     listening = true;
     db.listen(SESSION_CHANGED, {
-      notice: (sid) => forget(sid),
+      // A notice of this process's own write is old news: the store's write forgot its session as it
+      // was sent, and a withOwner transaction moved ownerTransactions.
+      notice: (sid, ours) => {
+        if (!ours) forget(sid);
+      },
       listening: () => {
         forget();
         heard = true;
