@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(requireReadableBody);
   app.use(rejectNulCharacters);
-  const sessions = setUpSession({ db, secret: config.sessionSecret, production: config.isProduction });
+  const sessions = setUpSession({ db, secret: config.sessionSecret, production: config.isProduction, logger });
   app.set('session store', sessions.store);
   app.use(sessions.handlers);
   app.use(setUpCsrf({ secret: config.sessionSecret, production: config.isProduction }));

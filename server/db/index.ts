@@ -277,7 +277,7 @@ function listenOn(connectionString: string, channel: string, handlers: Listener,
     const lose = () => {
       if (gone) return;
       gone = true;
-      handlers.lost();
+      if (!stopped) handlers.lost();
       client.end().catch(() => {});
       if (!stopped) {
         retry = setTimeout(() => void connect(), delay);

@@ -3,6 +3,7 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Database } from '../db';
+import type { Logger } from '../logger';
 
 declare module 'express-session' {
   interface SessionData {
@@ -24,14 +25,14 @@ const PRUNE_INTERVAL_SECONDS = 15 * 60;
  * pending flash) have a row; a signed-in request reads its row once and writes it at most once a
  * minute (see touchSession). Expired rows are pruned every 15 minutes.
  */
-export function setUpSession(options: { db: Database; secret: string; production: boolean }): {
+export function setUpSession(options: { db: Database; secret: string; production: boolean; logger?: Pick<Logger, 'info' | 'warn'> }): {
   handlers: RequestHandler[];
   store: session.Store & { pruneSessions(fn?: (error?: Error) => void): void };
 } {
   const PgStore = connectPgSimple(session);
   const query =
     options.db.onlyProcess || options.db.notices
-      ? keptSessions(options.db)
+      ? keptSessions(options.db, options.logger)
       : (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params);
   const store = new PgStore({
     // The store's few statements are prepared once per connection (it only ever calls query).
@@ -89,7 +90,7 @@ const MAX_KEPT_SESSIONS = 10_000;
  * round trip, about a tenth of a signed-in page's cost on PostgreSQL and the embedded database's
  * limit there. See docs/decisions/027-embedded-session-cache.md and 032-kept-sessions-on-postgresql.md.
  */
-export function keptSessions(db: Database) {
+export function keptSessions(db: Database, logger?: Pick<Logger, 'info' | 'warn'>) {
   const kept = new Map<string, { json: string; owner: number; until: number }>();
   const keepMs = db.onlyProcess ? KEEP_SESSION_MS.onlyProcess : KEEP_SESSION_MS.shared;
   /** Counts every change that may have made a kept session stale; a load that saw it move is not kept. */
@@ -102,6 +103,8 @@ export function keptSessions(db: Database) {
     else kept.delete(sid);
   };
   let listening = false;
+  /** When the listening connection was lost, while it is. */
+  let lostAt: number | null = null;
   const listen = () => {
     listening = true;
     db.listen(SESSION_CHANGED, {
@@ -112,9 +115,18 @@ export function keptSessions(db: Database) {
       },
       listening: () => {
         forget();
+        if (lostAt !== null)
+          logger?.info({ afterMs: Date.now() - lostAt }, 'Listening for session changes again: signed-in sessions are kept again');
+        lostAt = null;
         heard = true;
       },
       lost: () => {
+        // Each failed attempt to reconnect reports it again: say so once.
+        if (heard)
+          logger?.warn(
+            'Lost the connection that listens for session changes: every request loads its session from the database until it is back',
+          );
+        lostAt ??= Date.now();
         heard = false;
         forget();
       },

@@ -211,7 +211,23 @@ describeOnPostgres('sessions kept on a PostgreSQL server that other instances sh
     expect(after.status).toBe(303);
     expect(after.headers.location).toBe('/login');
 
-    // Listening again, it keeps sessions again.
+    // Listening again, it keeps sessions again; the operator's log says when it stopped and started.
     await keptOnA(assistants);
+    const said = (msg: RegExp) => a.logs.filter((line) => msg.test(String(line.msg)));
+    expect(said(/^Lost the connection that listens for session changes/)).toHaveLength(1);
+    expect(said(/^Listening for session changes again/)).toHaveLength(1);
+  });
+
+  it('a burst of parallel pages on a kept session loads nothing; after a sign-out elsewhere, a burst is signed out', async () => {
+    const { signedIn, url, cookie } = await keptOnA(assistants);
+    const before = sessionLoads(a);
+    const burst = await Promise.all(Array.from({ length: 30 }, () => request(a.app).get(url).set('Cookie', cookie)));
+    expect(burst.map((res) => res.status)).toEqual(Array(30).fill(200));
+    expect(sessionLoads(a) - before).toBe(0);
+
+    expect((await request(b.app).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: signedIn.csrf })).status).toBe(303);
+    await waitFor(async () => (await request(a.app).get(url).set('Cookie', cookie)).status === 303);
+    const after = await Promise.all(Array.from({ length: 30 }, () => request(a.app).get(url).set('Cookie', cookie)));
+    expect(after.map((res) => res.headers.location)).toEqual(Array(30).fill('/login'));
   });
 });
