@@ -141,10 +141,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   // it is idle or checked out; without a listener that would end the process. The pool drops an
   // idle one itself; a checked-out one fails its next query, and the transaction discards it.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  // The server process behind each of the pool's connections: a notice says which one sent it.
+  // The server process behind each of the pool's connections, too: a notice says which one sent it.
   const ownBackends = new Set<number>();
-  pool.on('connect', (client) => ownBackends.add((client as unknown as { processID: number }).processID));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    ownBackends.add((client as unknown as { processID: number }).processID);
+  });
   pool.on('remove', (client) => ownBackends.delete((client as unknown as { processID: number }).processID));
   if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
     throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
@@ -277,9 +279,9 @@ function listenOn(connectionString: string, channel: string, handlers: Listener,
     const lose = () => {
       if (gone) return;
       gone = true;
-      if (!stopped) handlers.lost();
       client.end().catch(() => {});
       if (!stopped) {
+        handlers.lost();
         retry = setTimeout(() => void connect(), delay);
         retry.unref();
         delay = Math.min(delay * 2, RELISTEN_MS.most);

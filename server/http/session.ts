@@ -58,11 +58,10 @@ export function setUpSession(options: { db: Database; secret: string; production
 }
 
 const LOAD_SESSION = /^SELECT sess FROM "session" WHERE sid = \$1 AND expire >= to_timestamp\(\$2\)$/;
-/** The store's writes that name one session, and the parameter that holds its id (save, destroy, touch). */
+/** The store's writes that name one session, and the parameter that holds its id (save, destroy; its touch is off). */
 const WRITES_OF_ONE = [
   { sql: /^INSERT INTO "session" \(sess, expire, sid\) SELECT \$1, to_timestamp\(\$2\), \$3 ON CONFLICT/, sid: 2 },
   { sql: /^DELETE FROM "session" WHERE sid = \$1$/, sid: 0 },
-  { sql: /^UPDATE "session" SET expire = to_timestamp\(\$1\) WHERE sid = \$2/, sid: 1 },
 ];
 /** The channel migrations/1765100000000_session-changes.sql announces each changed session on. */
 const SESSION_CHANGED = 'session_changed';
@@ -77,8 +76,8 @@ const MAX_KEPT_SESSIONS = 10_000;
 /**
  * The session store's statements, with a signed-in session loaded once kept in this process and
  * loaded again from the database only once it may have changed:
- * - the store's own save, touch or destroy of that session (any other store write, the prune,
- *   forgets every session);
+ * - the store's own save or destroy of that session (any other store write, the prune, forgets
+ *   every session);
  * - any withOwner transaction in this process (Database.ownerTransactions: sign-in, the operator's
  *   ending of a user's sessions);
  * - on a shared PostgreSQL server (Database.notices), a notice that another process changed or ended
@@ -102,11 +101,11 @@ export function keptSessions(db: Database, logger?: Pick<Logger, 'info' | 'warn'
     if (sid === undefined) kept.clear();
     else kept.delete(sid);
   };
-  let listening = false;
+  let started = false;
   /** When the listening connection was lost, while it is. */
   let lostAt: number | null = null;
   const listen = () => {
-    listening = true;
+    started = true;
     db.listen(SESSION_CHANGED, {
       // A notice of this process's own write is old news: the store's write forgot its session as it
       // was sent, and a withOwner transaction moved ownerTransactions.
@@ -134,7 +133,7 @@ export function keptSessions(db: Database, logger?: Pick<Logger, 'info' | 'warn'
   };
 
   return async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> => {
-    if (!db.onlyProcess && !listening) listen();
+    if (!db.onlyProcess && !started) listen();
     if (!LOAD_SESSION.test(sql)) {
       const write = WRITES_OF_ONE.find((w) => w.sql.test(sql));
       const sid = write ? String(params[write.sid]) : undefined;

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAssistant, createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import { cookieOf, createAssistant, createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
 import { createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 let t: TestApp;
@@ -56,11 +56,9 @@ describe('concurrent writers on one assistant', () => {
       [ids.web]: [''],
     };
     const all = Object.values(ids);
-    const { agent, csrf } = await signIn(t.app, user);
-    const cookie = (agent as unknown as { jar: { getCookies(o: object): { toValueString(): string }[] } }).jar
-      .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
-      .map((c) => c.toValueString())
-      .join('; ');
+    const signedIn = await signIn(t.app, user);
+    const { csrf } = signedIn;
+    const cookie = cookieOf(signedIn);
     const page = `/app/team/${user.teamId}/assistant/${assistant.id}/integrations`;
     const next = random(250);
     const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
