@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     config.logLevel,
     config.logFormat === 'pretty' ? developmentDestination((msg) => console.warn(msg)) : undefined,
   );
-  const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg) } });
+  const db = await openDatabase(config, { logger: { info: (msg) => logger.info(msg), warn: (msg) => logger.warn(msg) } });
   logger.info(`Database: ${db.description}`);
   try {
     await verifyEncryptionKey(db, config.encryptionKey, config.encryptionKeySource);

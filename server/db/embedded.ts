@@ -12,6 +12,11 @@ import { acquireEmbeddedLock } from './embedded-lock';
 
 export interface EmbeddedDatabase {
   connectionString: string;
+  /**
+   * Whether PGlite keeps its data files' sizes between writes (docs/decisions/033): false only if a
+   * PGlite release changed the file system this relies on; the database then works as before, slower.
+   */
+  fileSizesKept: boolean;
   stop(): Promise<void>;
 }
 
@@ -28,6 +33,7 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocket);
   // start-up in the old generation (docs/decisions/001-embedded-database.md).
   const pgliteWasmModule = await WebAssembly.compile(fs.readFileSync(workerData.pgliteWasm));
   const db = await PGlite.create(workerData.pgdata, { postgresqlconf: workerData.settings, pgliteWasmModule });
+  const fileSizesKept = keepFileSizes(db.Module.FS);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
   try {
     await server.start();
@@ -41,8 +47,48 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocket);
     await db.close();
     parentPort.postMessage({ stopped: true });
   });
-  parentPort.postMessage({ port: Number(server.getServerConn().split(':').pop()) });
+  parentPort.postMessage({ port: Number(server.getServerConn().split(':').pop()), fileSizesKept });
 })().catch((error) => parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) }));
+
+// PostgreSQL asks a data file's size (lseek to its end) at every sequential scan's start, and PGlite
+// answers each time with an fstat of the file: some 50 per assistant page. Sizes are kept here per
+// open file instead, and every file operation that is not a read forgets them all: PostgreSQL
+// changes a file only through those (this worker's PGlite is the only one writing the directory,
+// under its lock). Returns false, keeping nothing, if PGlite's file system is not as expected.
+// See docs/decisions/033-embedded-file-sizes-kept.md.
+function keepFileSizes(FS) {
+  const nodefs = FS && FS.filesystems && FS.filesystems.NODEFS;
+  const streamOps = nodefs && nodefs.stream_ops;
+  const nodeOps = nodefs && nodefs.node_ops;
+  if (!streamOps || !nodeOps || typeof streamOps.llseek !== 'function' || typeof FS.isFile !== 'function') return false;
+  const SEEK_END = 2;
+  const EINVAL = 28;
+  const sizes = new Map(); // by the open file's descriptor
+  const seek = streamOps.llseek;
+  streamOps.llseek = function (stream, offset, whence) {
+    if (whence !== SEEK_END || !FS.isFile(stream.node.mode)) return seek.call(this, stream, offset, whence);
+    let size = sizes.get(stream.nfd);
+    if (size === undefined) {
+      size = seek.call(this, stream, 0, SEEK_END);
+      sizes.set(stream.nfd, size);
+    }
+    if (offset + size < 0) throw new FS.ErrnoError(EINVAL);
+    return offset + size;
+  };
+  // Operations that change no file; every other one, known today or added later, forgets the sizes.
+  const READS = new Set(['llseek', 'read', 'getattr', 'lookup', 'readdir', 'readlink', 'statfs']);
+  for (const ops of [streamOps, nodeOps]) {
+    for (const name of Object.keys(ops)) {
+      const operation = ops[name];
+      if (READS.has(name) || typeof operation !== 'function') continue;
+      ops[name] = function (...args) {
+        sizes.clear();
+        return operation.apply(this, args);
+      };
+    }
+  }
+  return true;
+}
 `;
 
 /**
@@ -82,9 +128,9 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
       },
     });
     const running = worker;
-    const port = await new Promise<number>((resolve, reject) => {
-      running.once('message', (message: { port?: number; error?: string }) =>
-        message.error ? reject(new Error(message.error)) : resolve(message.port!),
+    const { port, fileSizesKept } = await new Promise<{ port: number; fileSizesKept: boolean }>((resolve, reject) => {
+      running.once('message', (message: { port?: number; fileSizesKept?: boolean; error?: string }) =>
+        message.error ? reject(new Error(message.error)) : resolve({ port: message.port!, fileSizesKept: message.fileSizesKept === true }),
       );
       running.once('error', reject);
       running.once('exit', (code) => reject(new Error(`The embedded database stopped while starting (exit code ${code}).`)));
@@ -94,6 +140,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     lock.setPort(port);
     return {
       connectionString: embeddedConnectionString(port),
+      fileSizesKept,
       async stop() {
         const stopped = new Promise<void>((resolve) => {
           running.once('message', () => resolve());

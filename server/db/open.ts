@@ -5,7 +5,7 @@ import { migrate } from './migrate';
 
 export interface OpenOptions {
   onStatement?: DatabaseOptions['onStatement'];
-  logger?: { info(msg: string): void };
+  logger?: { info(msg: string): void; warn?(msg: string): void };
 }
 
 /** DATABASE_URL when set, the embedded database otherwise; migrated before it is returned. */
@@ -22,6 +22,10 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     });
   }
   const embedded = await startEmbeddedDatabase(config.dataDir);
+  if (!embedded.fileSizesKept)
+    options.logger?.warn?.(
+      "The embedded database asks a file's size at every scan: this PGlite's file system is not the one docs/decisions/033 expects.",
+    );
   try {
     await migrate(embedded.connectionString, options.logger);
   } catch (error) {
