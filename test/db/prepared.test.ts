@@ -40,7 +40,9 @@ const keyLabels = (user: TestUser, teamId: number) =>
 itOnPostgres('a statement prepared for one person answers the next person with their own rows, and nothing of the first', async () => {
   const first = await keyLabels(a, a.teamId);
   expect(first.labels).toEqual(['A key']);
-  expect(first.prepared).toHaveLength(1);
+  // The read, and the statement that sets the acting user's teams (prepared once, run for everyone).
+  expect(first.prepared).toHaveLength(2);
+  expect(first.prepared).toContain('sb_teams_of_user');
 
   // Same connection, same prepared statement, another person.
   const second = await keyLabels(b, b.teamId);
@@ -100,15 +102,16 @@ describe('on the embedded database (one session for every connection)', () => {
           return { labels: integrations.flatMap((i) => i.keys.map((k) => k.label)), prepared: statements.length };
         });
 
-      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 1 });
-      expect(await labels(d, d.teamId)).toEqual({ labels: ['D key'], prepared: 1 });
-      expect(await labels(d, c.teamId)).toEqual({ labels: [], prepared: 1 });
+      // The read, and the statement that sets the acting user's teams.
+      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 2 });
+      expect(await labels(d, d.teamId)).toEqual({ labels: ['D key'], prepared: 2 });
+      expect(await labels(d, c.teamId)).toEqual({ labels: [], prepared: 2 });
 
       // The pool's connection goes away (idle timeout, a network blip); the session keeps the
       // statement, and the next connection would collide with it if it were not cleared first.
       const client = await own.pool.connect();
       client.release(true);
-      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 1 });
+      expect(await labels(c, c.teamId)).toEqual({ labels: ['C key'], prepared: 2 });
 
       expect(() =>
         createDatabase({
