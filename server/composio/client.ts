@@ -44,6 +44,8 @@ const accountSchema = z.object({
   updated_at: z.string().refine(isDate),
 });
 const pageSchema = z.object({ items: z.array(accountSchema), next_cursor: z.string().nullish() });
+/** A page's cursor on its own, read before the page's accounts are checked (pageSchema checks it again). */
+const cursorSchema = z.object({ next_cursor: z.string().nullish() });
 
 const toolSchema = z.object({
   slug: z.string().min(1),
@@ -129,14 +131,26 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
     async listAccounts(composioUserId) {
       const accounts = new Map<string, ComposioAccount>();
       const seenCursors = new Set<string>();
-      let cursor: string | null = null;
-      for (let page = 1; page <= maxPages; page++) {
+      const listPage = (cursor: string | null): Promise<unknown> => {
         const query = { user_ids: [composioUserId], limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
-        const body: unknown = await call(
-          'list connected accounts',
-          (client, signal) => client.connectedAccounts.list(query, { signal }),
-          true,
-        );
+        return call('list connected accounts', (client, signal) => client.connectedAccounts.list(query, { signal }), true);
+      };
+      let listing = listPage(null);
+      for (let page = 1; ; page++) {
+        const body = await listing;
+        // The next page is asked for as soon as this one names it, before this one's accounts are
+        // checked: still one request at a time, and the checking overlaps Composio's answering.
+        const cursor = cursorSchema.safeParse(body).data?.next_cursor || null;
+        if (cursor) {
+          if (seenCursors.has(cursor))
+            throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');
+          if (page >= maxPages)
+            throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing accounts`, null, 'pagination');
+          seenCursors.add(cursor);
+          listing = listPage(cursor);
+          // Its failure is reported when it is awaited; not at all if this page turns out unreadable.
+          listing.catch(() => {});
+        }
         const parsed = pageSchema.safeParse(body);
         if (!parsed.success) {
           const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -150,13 +164,8 @@ export function createComposioGateway(opts: ComposioGatewayOptions): ComposioGat
           const seen = accounts.get(account.id);
           if (!seen || account.updatedAt > seen.updatedAt) accounts.set(account.id, account);
         }
-        cursor = parsed.data.next_cursor || null;
         if (!cursor) return [...accounts.values()];
-        if (seenCursors.has(cursor))
-          throw new ComposioError('Composio returned the same page twice while listing accounts', null, 'pagination');
-        seenCursors.add(cursor);
       }
-      throw new ComposioError(`Composio still had more pages after ${maxPages}; stopped listing accounts`, null, 'pagination');
     },
 
     async revokeAccount(accountId) {
