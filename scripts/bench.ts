@@ -27,9 +27,11 @@ import { BENCH_EMAIL, BENCH_ENCRYPTION_KEY, BENCH_PASSWORD, measureUpsert, seedB
 
 const ROOT = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
+// Five rounds: on a shared 2-core machine rounds of the same code ranged over ±20% within one run,
+// and the median of three moved with a single slow round (README, Performance).
 const SETTINGS = quick
   ? { rounds: 1, loadMs: 2000, warmUpMs: 2000, roundWarmUpMs: 1000, latencyRequests: 5, scales: [1, 100], syncAccounts: 5000 }
-  : { rounds: 3, loadMs: 5000, warmUpMs: 5000, roundWarmUpMs: 3000, latencyRequests: 5, scales: [1, 10, 100], syncAccounts: 50_000 };
+  : { rounds: 5, loadMs: 5000, warmUpMs: 5000, roundWarmUpMs: 3000, latencyRequests: 5, scales: [1, 10, 100], syncAccounts: 50_000 };
 const CONNECTIONS = 50;
 /** What Chromium sends. */
 const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
