@@ -171,12 +171,13 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   /**
-   * A statement of SQL's PREPARE on this connection, once: outside any transaction and on its own,
-   * so the connection's set says exactly what its session holds.
+   * `sql` prepared as `name` with SQL's PREPARE on this connection, once: outside any transaction and
+   * on its own, so the connection's set says exactly what its session holds.
    */
-  async function preparedAs(client: pg.PoolClient, name: string, text: string): Promise<void> {
+  async function preparedAs(client: pg.PoolClient, name: string, sql: string): Promise<void> {
     const prepared = preparedOn.get(client) ?? new Set<string>();
     if (prepared.has(name)) return;
+    const text = `PREPARE ${name} AS ${sql}`;
     options.onStatement?.(text);
     await client.query(text);
     prepared.add(name);
@@ -188,19 +189,17 @@ export function createDatabase(options: DatabaseOptions): Database {
     // Inlined into SQL below, so only ever an integer.
     if (!Number.isSafeInteger(userId)) throw new TypeError(`withUser needs an integer user id, got ${String(userId)}`);
     if (!prepare) return beginAsUser(userId, TEAMS_OF_USER_SQL.replace('$1', String(userId)));
-    await preparedAs(client, TEAMS_OF_USER.name, TEAMS_OF_USER.prepare);
-    return beginAsUser(userId, `EXECUTE ${TEAMS_OF_USER.name}(${userId})`);
+    await preparedAs(client, TEAMS_OF_USER, TEAMS_OF_USER_SQL);
+    return beginAsUser(userId, `EXECUTE ${TEAMS_OF_USER}(${userId})`);
   }
 
-  function transaction<T>(
-    begin: string | ((client: pg.PoolClient) => Promise<string>),
-    fn: (tx: Tx, firstRows: Row[]) => Promise<T>,
-  ): Promise<T> {
+  /** `begin` gives the transaction's first round trip on the connection it runs on. */
+  function transaction<T>(begin: (client: pg.PoolClient) => Promise<string>, fn: (tx: Tx, firstRows: Row[]) => Promise<T>): Promise<T> {
     return onConnection(async (client) => {
-      if (typeof begin !== 'string') begin = await begin(client);
-      options.onStatement?.(begin);
+      const first = await begin(client);
+      options.onStatement?.(first);
       // Several statements in one simple query answer with one result each; the last one is the read.
-      const answered = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      const answered = (await client.query(first)) as pg.QueryResult | pg.QueryResult[];
       const result = await fn(
         wrap(client, options.onStatement, prepare),
         (Array.isArray(answered) ? answered.at(-1)! : answered).rows as Row[],
@@ -217,7 +216,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       let read: string;
       if (prepare) {
         const name = statementName(sql, 'sbr');
-        await preparedAs(client, name, `PREPARE ${name} AS ${sql}`);
+        await preparedAs(client, name, sql);
         read = params.length > 0 ? `EXECUTE ${name}(${params.map(literal).join(', ')})` : `EXECUTE ${name}`;
       } else {
         read = sql.replace(/\$(\d+)/g, (match, n: string) => (Number(n) <= params.length ? literal(params[Number(n) - 1]) : match));
@@ -262,7 +261,10 @@ export function createDatabase(options: DatabaseOptions): Database {
     async withOwner(fn) {
       ownerTransactions++;
       try {
-        return await transaction('BEGIN', (tx) => fn(tx));
+        return await transaction(
+          async () => 'BEGIN',
+          (tx) => fn(tx),
+        );
       } finally {
         ownerTransactions++;
       }
@@ -336,10 +338,11 @@ function listenOn(connectionString: string, channel: string, handlers: Listener,
 }
 
 /**
- * BEGIN, the user's teams (`teams`: TEAMS_OF_USER's statement) and the acting user in one round trip:
- * a simple-protocol query of three statements, four with withUserReading's read (the simple
- * protocol takes no parameters, so the user id is inlined, and only ever as an integer: beginOn).
- * Transaction-local: the embedded database shares one session across pooled connections.
+ * BEGIN, the user's teams (`teams`: TEAMS_OF_USER_SQL or its prepared statement) and the acting
+ * user in one round trip: a simple-protocol query of three statements, four with withUserReading's
+ * read (the simple protocol takes no parameters, so the user id is inlined, and only ever as an
+ * integer: beginOn). Transaction-local: the embedded database shares one session across pooled
+ * connections.
  */
 function beginAsUser(userId: number, teams: string): string {
   return `BEGIN; ${teams}; SELECT set_config('role', '${APP_ROLE}', true), set_config('app.user_id', '${userId}', true)`;
@@ -353,10 +356,10 @@ function beginAsUser(userId: number, teams: string): string {
 const TEAMS_OF_USER_SQL = `SELECT set_config('app.team_ids', (SELECT coalesce(array_agg(team_id), '{}')::text FROM team_users WHERE user_id = $1), true)`;
 
 /**
- * As a prepared statement where the database allows: planning it was about half its cost on the
- * embedded database (140 against 65 µs in PGlite), on every transaction.
+ * Its name as a prepared statement where the database allows: planning it was about half its cost
+ * on the embedded database (140 against 65 µs in PGlite), on every transaction.
  */
-const TEAMS_OF_USER = { name: 'sb_teams_of_user', prepare: `PREPARE sb_teams_of_user(int) AS ${TEAMS_OF_USER_SQL}` };
+const TEAMS_OF_USER = 'sb_teams_of_user';
 
 /** A read that can ride in the BEGIN round trip: one statement, no parameters. */
 function constantRead(sql: string): string {
