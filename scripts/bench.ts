@@ -1,7 +1,7 @@
 /**
  * npm run bench: Switchboard against a bare Express 5 + pg + EJS page (bench/bare-app.js), on the
  * same machine, in interleaved rounds. Each app runs as `npm start` runs it (node dist/server with
- * npm start's MALLOC_MMAP_THRESHOLD_, NODE_ENV unset) and with NODE_ENV=production, on PostgreSQL
+ * npm start's settings and node flags, NODE_ENV unset) and with NODE_ENV=production, on PostgreSQL
  * and on the embedded database. The bare page runs as plain `node`.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench     (both databases)
@@ -24,6 +24,7 @@ import { startFakeComposio } from '../test/fakes/composio-server';
 import { startStatementProxy } from '../test/helpers/statement-proxy';
 import { cpuMs, get, median, percentiles, rssMb, runLoad, sequentialLatencies, type Target } from '../bench/load';
 import { BENCH_EMAIL, BENCH_ENCRYPTION_KEY, BENCH_PASSWORD, measureUpsert, seedBenchDatabase, type BenchTeam } from '../bench/seed';
+import { readStartCommand } from '../bench/start-command';
 
 const ROOT = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -37,8 +38,8 @@ const CONNECTIONS = 50;
 const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
 const SYNC_USER = 'bench-sync';
 const SECRETS = { SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123', ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY };
-/** What `npm start` and the Docker image set for the app (docs/decisions/025-process-memory.md). */
-const START_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
+/** How `npm start` (and the Docker image) runs the app, read from package.json: glibc's mmap threshold fixed (docs/decisions/025). */
+const START = readStartCommand(ROOT);
 
 interface Instance {
   name: string;
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     );
   for (const d of dbs) {
     instances.push(
-      await startProcess(`app ${d.db}, npm start defaults`, d.db, 'default', [path.join(ROOT, 'dist', 'server', 'index.js')], {
+      await startProcess(`app ${d.db}, npm start defaults`, d.db, 'default', [path.join(ROOT, START.script)], {
         ...d.env(0),
         ...composioEnv,
         ENCRYPTION_KEY: SECRETS.ENCRYPTION_KEY,
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
       }),
     );
     instances.push(
-      await startProcess(`app ${d.db}, NODE_ENV=production`, d.db, 'production', [path.join(ROOT, 'dist', 'server', 'index.js')], {
+      await startProcess(`app ${d.db}, NODE_ENV=production`, d.db, 'production', [path.join(ROOT, START.script)], {
         ...d.env(1),
         ...composioEnv,
         ...SECRETS,
@@ -156,19 +157,13 @@ async function main(): Promise<void> {
   const statements: Record<string, number> = {};
   if (pgDb) {
     const proxy = await startStatementProxy(pgDb.url!);
-    const counted = await startProcess(
-      'app through the counting proxy',
-      'PostgreSQL',
-      'default',
-      [path.join(ROOT, 'dist', 'server', 'index.js')],
-      {
-        ...pgDb.env(0),
-        DATABASE_URL: proxy.connectionString,
-        ENCRYPTION_KEY: SECRETS.ENCRYPTION_KEY,
-        LOG_LEVEL: 'warn',
-        DEMO_PASSWORD: 'demo-password-0123',
-      },
-    );
+    const counted = await startProcess('app through the counting proxy', 'PostgreSQL', 'default', [path.join(ROOT, START.script)], {
+      ...pgDb.env(0),
+      DATABASE_URL: proxy.connectionString,
+      ENCRYPTION_KEY: SECRETS.ENCRYPTION_KEY,
+      LOG_LEVEL: 'warn',
+      DEMO_PASSWORD: 'demo-password-0123',
+    });
     Object.assign(counted, await signIn(counted.port));
     const biggest = Math.max(...SETTINGS.scales);
     for (const page of Object.keys(pages) as (keyof typeof pages)[]) {
@@ -458,13 +453,13 @@ async function startProcess(
   env: Record<string, string>,
 ): Promise<Instance> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, mode === 'bare' ? args : [...START.nodeFlags, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? os.tmpdir(),
       PORT: String(port),
-      ...(mode === 'bare' ? {} : START_ENV),
+      ...(mode === 'bare' ? {} : START.env),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
