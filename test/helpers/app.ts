@@ -177,7 +177,6 @@ export async function signIn(app: Express, user: { email: string; password: stri
   return { agent, csrf: csrfFrom(page.text) };
 }
 
-/** Posts a form as a browser does with JavaScript off: URL-encoded, with the page's CSRF token. */
 /** A signed-in agent's cookies as a Cookie header, to send them from another client or to another app. */
 export function cookieOf(signedIn: SignedIn): string {
   return (signedIn.agent as unknown as { jar: { getCookies(o: object): { toValueString(): string }[] } }).jar
@@ -186,6 +185,7 @@ export function cookieOf(signedIn: SignedIn): string {
     .join('; ');
 }
 
+/** Posts a form as a browser does with JavaScript off: URL-encoded, with the page's CSRF token. */
 export function postForm(session: SignedIn, url: string, body: Record<string, string> = {}) {
   return session.agent
     .post(url)
