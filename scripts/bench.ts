@@ -53,6 +53,14 @@ interface Instance {
   sessions?: string[];
 }
 
+/** One process's measured round on the assistant page; `rss` is read right after its load. */
+interface LoadRun {
+  rps: number;
+  p99: number;
+  cpuPerPage: number;
+  rss: number;
+}
+
 const cleanups: (() => Promise<void> | void)[] = [];
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 
@@ -190,7 +198,7 @@ async function main(): Promise<void> {
   // once at the end, the process measured last was read under load and the others after sitting idle
   // while the rest were measured (V8 and glibc give memory back to an idle process), so processes
   // were not compared alike. The report gives the median of the rounds, and the highest.
-  const loadRuns = new Map<string, { rps: number; p99: number; cpuPerPage: number; rss: number }[]>();
+  const loadRuns = new Map<string, LoadRun[]>();
   for (let round = 0; round < SETTINGS.rounds; round++) {
     const order = rotate(instances, round);
     for (const instance of order) {
@@ -282,7 +290,7 @@ async function main(): Promise<void> {
 
 function report(r: {
   instances: Instance[];
-  loadRuns: Map<string, { rps: number; p99: number; cpuPerPage: number; rss: number }[]>;
+  loadRuns: Map<string, LoadRun[]>;
   compressed: Map<string, { rps: number; cpuPerPage: number }>;
   latency: Map<string, number[]>;
   statements: Record<string, number>;
@@ -299,7 +307,7 @@ function report(r: {
   dbs: { db: string; teams: BenchTeam[] }[];
 }) {
   const bare = r.instances.find((i) => i.mode === 'bare');
-  const med = (name: string, field: 'rps' | 'p99' | 'cpuPerPage' | 'rss') => median((r.loadRuns.get(name) ?? []).map((x) => x[field]));
+  const med = (name: string, field: keyof LoadRun) => median((r.loadRuns.get(name) ?? []).map((x) => x[field]));
   const rssMax = (name: string) => Math.max(...(r.loadRuns.get(name) ?? []).map((x) => x.rss));
   const ratioRange = (name: string) => {
     if (!bare) return '';
