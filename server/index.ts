@@ -1,10 +1,10 @@
-import { createServer } from 'node:http';
 import { createApp } from './app';
 import { startInProcessSync, startQueuedSync, type BackgroundSync } from './background/sync';
 import { createComposioGateway } from './composio/client';
 import { ConfigError, loadConfig } from './config';
 import { verifyEncryptionKey } from './crypto/key-check';
 import { openDatabase } from './db/open';
+import { createAppServer } from './http/server';
 import { createLogger, developmentDestination } from './logger';
 import { seedDemo } from './seed';
 import { startupLine } from './users/sign-in-hint';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   );
 
   const app = createApp({ config, db, logger, composio });
-  const server = createServer(app);
+  const server = createAppServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, resolve);

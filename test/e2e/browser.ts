@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createAppServer } from '../../server/http/server';
 import { seedDemo, DEMO_EMAIL, DEMO_TEAM } from '../../server/seed';
 import type { ComposioGateway } from '../../server/composio/types';
 import { freshDatabase } from '../helpers/fresh-database';
@@ -34,7 +35,7 @@ export async function startApp(options: { composio?: ComposioGateway | null; con
     });
   }
   await seedDemo(t.db, { ...t.config, demoPassword: DEMO_PASSWORD }, () => {});
-  const server: Server = createServer(t.app);
+  const server: Server = createAppServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });

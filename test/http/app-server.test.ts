@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAppServer } from '../../server/http/server';
+import { createUser, csrfFrom, makeTestApp, type TestApp } from '../helpers/app';
+
+let t: TestApp;
+let server: http.Server;
+let base: string;
+/** Each request's and response's prototype as Node made them, before the app saw them. */
+const seen: { path: string; arrived: object[]; isNodeRequest: boolean; isNodeResponse: boolean }[] = [];
+
+beforeAll(async () => {
+  t = makeTestApp();
+  server = createAppServer(t.app);
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    seen.push({
+      path: req.url ?? '',
+      arrived: [Object.getPrototypeOf(req) as object, Object.getPrototypeOf(res) as object],
+      isNodeRequest: req instanceof http.IncomingMessage,
+      isNodeResponse: res instanceof http.ServerResponse,
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await t.close();
+});
+
+describe('the app’s HTTP server', () => {
+  it('makes each request and response with the app’s own prototypes, so Express has nothing to change', async () => {
+    seen.length = 0;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/no-such-page`)).status).toBe(404);
+
+    expect(seen.map((s) => s.path)).toEqual(['/healthz', '/no-such-page']);
+    for (const entry of seen) {
+      expect(entry.arrived[0]).toBe(t.app.request);
+      expect(entry.arrived[1]).toBe(t.app.response);
+      expect(entry.isNodeRequest).toBe(true);
+      expect(entry.isNodeResponse).toBe(true);
+    }
+  });
+
+  it('serves a person signing in and their pages as before: sessions, CSRF, templates, the request log', async () => {
+    const user = await createUser(t.db);
+    const login = await fetch(`${base}/login`);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]);
+    const signedIn = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: cookie.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: user.email, password: user.password, _csrf: csrfFrom(await login.text()) }).toString(),
+    });
+    expect(signedIn.status).toBe(303);
+    const session = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]);
+    const page = await fetch(`${base}/app/team/${user.teamId}/assistants`, { headers: { cookie: session.join('; ') } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await page.text()).toContain('Assistants');
+    expect(t.logs).toEqual(
+      expect.arrayContaining([expect.objectContaining({ msg: 'request', path: `/app/team/${user.teamId}/assistants`, status: 200 })]),
+    );
+  });
+});
