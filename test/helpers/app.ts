@@ -165,8 +165,11 @@ export interface SignedIn {
   csrf: string;
 }
 
-/** Signs in through the real form and returns a cookie-keeping agent and the page's CSRF token. */
-export async function signIn(app: Express, user: { email: string; password: string }): Promise<SignedIn> {
+/**
+ * Signs in through the real form and returns a cookie-keeping agent and the page's CSRF token.
+ * `app` is the app, or a server already serving it.
+ */
+export async function signIn(app: Parameters<typeof request.agent>[0], user: { email: string; password: string }): Promise<SignedIn> {
   const agent = request.agent(app);
   const loginPage = await agent.get('/login');
   const loginToken = csrfFrom(loginPage.text);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAppServer } from '../../server/http/server';
-import { createUser, csrfFrom, makeTestApp, type TestApp } from '../helpers/app';
+import { createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
 
 let t: TestApp;
 let server: http.Server;
@@ -46,20 +46,12 @@ describe('the app’s HTTP server', () => {
 
   it('serves a person signing in and their pages as before: sessions, CSRF, templates, the request log', async () => {
     const user = await createUser(t.db);
-    const login = await fetch(`${base}/login`);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]);
-    const signedIn = await fetch(`${base}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: cookie.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: user.email, password: user.password, _csrf: csrfFrom(await login.text()) }).toString(),
-    });
-    expect(signedIn.status).toBe(303);
-    const session = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]);
-    const page = await fetch(`${base}/app/team/${user.teamId}/assistants`, { headers: { cookie: session.join('; ') } });
+    const session = await signIn(server, user);
+    const page = await session.agent.get(`/app/team/${user.teamId}/assistants`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await page.text()).toContain('Assistants');
+    expect(page.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(page.text).toContain('Assistants');
+    expect(seen.map((s) => s.path)).toContain(`/app/team/${user.teamId}/assistants`);
     expect(t.logs).toEqual(
       expect.arrayContaining([expect.objectContaining({ msg: 'request', path: `/app/team/${user.teamId}/assistants`, status: 200 })]),
     );
