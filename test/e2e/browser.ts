@@ -1,13 +1,10 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createAppServer } from '../../server/http/server';
 import { seedDemo, DEMO_EMAIL, DEMO_TEAM } from '../../server/seed';
 import type { ComposioGateway } from '../../server/composio/types';
 import { freshDatabase } from '../helpers/fresh-database';
-import { makeTestApp, type TestApp } from '../helpers/app';
+import { makeTestApp, serveApp, type TestApp } from '../helpers/app';
 import { CHROMIUM, LAUNCH_ARGS } from './chromium';
 
 export { CHROMIUM } from './chromium';
@@ -35,9 +32,8 @@ export async function startApp(options: { composio?: ComposioGateway | null; con
     });
   }
   await seedDemo(t.db, { ...t.config, demoPassword: DEMO_PASSWORD }, () => {});
-  const server: Server = createAppServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveApp(t.app);
+  const url = served.base;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
   return {
     t,
@@ -45,8 +41,7 @@ export async function startApp(options: { composio?: ComposioGateway | null; con
     browser,
     async close() {
       await browser.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await served.close();
       await t.close();
       await fresh?.drop();
     },

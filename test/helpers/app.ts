@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,6 +9,7 @@ import type { Express } from 'express';
 import { createApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { createDatabase, type Database } from '../../server/db';
+import { createAppServer } from '../../server/http/server';
 import type { ComposioGateway } from '../../server/composio/types';
 import { createLogger } from '../../server/logger';
 import { provisionUser } from '../../server/users/provision';
@@ -113,6 +116,27 @@ export async function appThroughRelay(
     async close() {
       await proxy.close();
       await db.close();
+    },
+  };
+}
+
+export interface Served {
+  server: Server;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** The app served as the entry point serves it (createAppServer), on a free port of 127.0.0.1. */
+export async function serveApp(app: Express): Promise<Served> {
+  const server = createAppServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }

@@ -1,18 +1,15 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAppServer } from '../../server/http/server';
-import { createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import { createUser, makeTestApp, serveApp, signIn, type Served, type TestApp } from '../helpers/app';
 
 let t: TestApp;
-let server: http.Server;
-let base: string;
+let served: Served;
 /** Each request's and response's prototype as Node made them, before the app saw them. */
 const seen: { path: string; arrived: object[]; isNodeRequest: boolean; isNodeResponse: boolean }[] = [];
 
 beforeAll(async () => {
   t = makeTestApp();
-  server = createAppServer(t.app);
-  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  served = await serveApp(t.app);
+  served.server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     seen.push({
       path: req.url ?? '',
       arrived: [Object.getPrototypeOf(req) as object, Object.getPrototypeOf(res) as object],
@@ -20,20 +17,17 @@ beforeAll(async () => {
       isNodeResponse: res instanceof http.ServerResponse,
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   await t.close();
 });
 
 describe('the app’s HTTP server', () => {
   it('makes each request and response with the app’s own prototypes, so Express has nothing to change', async () => {
     seen.length = 0;
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    expect((await fetch(`${base}/no-such-page`)).status).toBe(404);
+    expect((await fetch(`${served.base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${served.base}/no-such-page`)).status).toBe(404);
 
     expect(seen.map((s) => s.path)).toEqual(['/healthz', '/no-such-page']);
     for (const entry of seen) {
@@ -46,7 +40,7 @@ describe('the app’s HTTP server', () => {
 
   it('serves a person signing in and their pages as before: sessions, CSRF, templates, the request log', async () => {
     const user = await createUser(t.db);
-    const session = await signIn(server, user);
+    const session = await signIn(served.server, user);
     const page = await session.agent.get(`/app/team/${user.teamId}/assistants`);
     expect(page.status).toBe(200);
     expect(page.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

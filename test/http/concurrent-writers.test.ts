@@ -1,20 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cookieOf, createAssistant, createUser, makeTestApp, signIn, type TestApp } from '../helpers/app';
+import { cookieOf, createAssistant, createUser, makeTestApp, serveApp, signIn, type Served, type TestApp } from '../helpers/app';
 import { createApiKeyConnection, createOAuth2Connection, integrationId, assistantIntegrations } from '../helpers/fixtures';
 
 let t: TestApp;
-let server: Server;
+let served: Served;
 let base: string;
 beforeAll(async () => {
   t = makeTestApp();
-  server = createServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp(t.app);
+  base = served.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   await t.close();
 });
 

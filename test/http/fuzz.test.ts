@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, csrfFrom, makeTestApp, type TestApp, type TestUser } from '../helpers/app';
+import { createAssistant, createUser, csrfFrom, makeTestApp, serveApp, type Served, type TestApp, type TestUser } from '../helpers/app';
 import { createApiKeyConnection, createOAuth2Connection, integrationId } from '../helpers/fixtures';
 
 /**
@@ -16,7 +14,7 @@ const REQUESTS = 10_000;
 
 let fake: FakeComposio;
 let t: TestApp;
-let server: Server;
+let served: Served;
 let base: string;
 beforeAll(async () => {
   fake = await startFakeComposio();
@@ -25,13 +23,11 @@ beforeAll(async () => {
     composio: createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 2000, maxRetries: 0 }),
     config: { TRUST_PROXY: 'loopback' },
   });
-  server = createServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp(t.app);
+  base = served.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   await t.close();
   await fake.close();
 });

@@ -1,22 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as password from '../../server/auth/password';
 import { MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS } from '../../server/auth/service';
-import { createUser, csrfFrom, makeTestApp, type TestApp } from '../helpers/app';
+import { createUser, csrfFrom, makeTestApp, serveApp, type Served, type TestApp } from '../helpers/app';
 
 // The app trusts the loopback proxy, so X-Forwarded-For sets the client address, as behind nginx.
 let t: TestApp;
-let server: Server;
+let served: Served;
 let base: string;
 beforeAll(async () => {
   t = makeTestApp({ config: { TRUST_PROXY: 'loopback' } });
-  server = createServer(t.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveApp(t.app);
+  base = served.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   await t.close();
 });
 afterEach(() => jest.restoreAllMocks());
