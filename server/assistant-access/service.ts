@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/queries';
 import { HttpError, notFound } from '../http/errors';
 import { requireAdmin, type TeamContext, type TeamRef } from '../teams/context';
 import type { Assistant } from '../assistant-integrations/service';
-import { listToolSources } from '../mcp/queries';
+import { listToolSources, type ToolSource } from '../mcp/queries';
 import { toolsOf } from '../mcp/service';
 import { isBuiltinIntegration } from '../mcp/tools/builtin';
 import { newAssistantToken } from '../mcp/tokens';
@@ -32,20 +32,36 @@ export interface AccessPanel {
 }
 
 /**
- * The assistant page's MCP sections: three reads however many tokens, integrations or calls, asked
- * for together so that the page can send them with its own in one statement (readTogether).
+ * The assistant page's MCP sections: two reads however many tokens or calls, asked for together so
+ * that the page can send them with its own in one statement (readTogether), and the tool
+ * permissions from `sources`, which the page reads with its catalog (listCatalogForAssistant).
  */
-export async function loadAccessPanel(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean): Promise<AccessPanel> {
-  const [tokens, toolGroups, calls] = await Promise.all([
+export async function loadAccessPanel(
+  tx: Tx,
+  team: TeamRef,
+  assistantId: number,
+  composioConfigured: boolean,
+  sources: Promise<ToolSource[]>,
+): Promise<AccessPanel> {
+  const [tokens, toolSources, calls] = await Promise.all([
     listTokens(tx, team.id, assistantId),
-    loadToolGroups(tx, team, assistantId, composioConfigured),
+    sources,
     listCalls(tx, team.id, assistantId, RECENT_CALLS, null),
   ]);
-  return { tokens, toolGroups, calls: calls.slice(0, RECENT_CALLS), moreCalls: calls.length > RECENT_CALLS };
+  return {
+    tokens,
+    toolGroups: toolGroupsOf(toolSources, composioConfigured),
+    calls: calls.slice(0, RECENT_CALLS),
+    moreCalls: calls.length > RECENT_CALLS,
+  };
 }
 
 async function loadToolGroups(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean): Promise<ToolGroup[]> {
-  const sources = await listToolSources(tx, { teamId: team.id, assistantId }, { inputSchemas: false });
+  return toolGroupsOf(await listToolSources(tx, { teamId: team.id, assistantId }, { inputSchemas: false }), composioConfigured);
+}
+
+/** The tool permissions' groups: the added integrations that have tools, built in or from Composio. */
+function toolGroupsOf(sources: ToolSource[], composioConfigured: boolean): ToolGroup[] {
   return sources
     .filter((s) => isBuiltinIntegration(s.slug) || s.tools_toolkit)
     .map((s) => ({

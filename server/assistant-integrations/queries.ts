@@ -1,5 +1,6 @@
 import type { Tx } from '../db';
 import { OAUTH2_LABEL } from '../composio/account-label';
+import { NO_INPUT_SCHEMA, TOOL_SOURCE_JOINS, toolSourceColumns, type ToolSource } from '../mcp/queries';
 
 export type AuthKind = 'none' | 'api_key' | 'oauth2' | 'api_key_or_oauth2';
 export type ConnectionKind = 'api_key' | 'oauth2';
@@ -62,14 +63,18 @@ const WITH_COUNTS = 'LEFT JOIN connection_counts cc ON cc.team_id = $1 AND cc.in
 
 const TAKES_KIND = `(i.auth = 'api_key_or_oauth2' OR i.auth = u.kind)`;
 
+/** An API key (a) or an OAuth2 account (o, of integration i) as a ConnectionOption. */
+const API_KEY_OPTION = `json_build_object('kind', 'api_key', 'id', a.id, 'label', a.label)`;
+const OAUTH2_OPTION = `json_build_object('kind', 'oauth2', 'id', o.id, 'label', ${OAUTH2_LABEL})`;
+
 /** The connection an added row uses (pi), when it is still usable: a lookup by id, not a scan. */
 const CURRENT_CONNECTION = `
   CASE
     WHEN pi.api_connection_id IS NOT NULL THEN
-      (SELECT json_build_object('kind', 'api_key', 'id', a.id, 'label', a.label) FROM api_key_connections a
+      (SELECT ${API_KEY_OPTION} FROM api_key_connections a
         WHERE a.id = pi.api_connection_id AND a.team_id = $1 AND a.integration_id = i.id)
     WHEN pi.oauth2_connection_id IS NOT NULL THEN
-      (SELECT json_build_object('kind', 'oauth2', 'id', o.id, 'label', ${OAUTH2_LABEL}) FROM oauth2_connections o
+      (SELECT ${OAUTH2_OPTION} FROM oauth2_connections o
         WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1 AND o.integration_id = i.id AND ${USABLE_OAUTH2})
   END`;
 
@@ -82,21 +87,34 @@ export interface LostConnection {
   detail: string | null;
 }
 
+/** The OAuth2 account (o, of integration i) as a LostConnection: why it cannot be used, most fixable first. */
+const LOST_ACCOUNT = `
+  json_build_object('label', ${OAUTH2_LABEL}, 'status', o.composio_status, 'detail', o.composio_status_reason,
+                    'reason', CASE WHEN o.revoked_at IS NOT NULL THEN 'revoked'
+                                   WHEN o.disconnected_at IS NOT NULL THEN 'gone'
+                                   WHEN o.composio_status <> 'ACTIVE' THEN 'expired'
+                                   WHEN o.composio_disabled THEN 'disabled_in_composio'
+                                   ELSE 'disabled' END)`;
+
 /**
- * Why the OAuth2 account an added row (pi) points at cannot be used, most fixable first: a lookup
- * by id. A deleted API key leaves no row to point at (the page says so).
+ * Why the OAuth2 account an added row (pi) points at cannot be used: a lookup by id. A deleted API
+ * key leaves no row to point at (the page says so).
  */
 const LOST_CONNECTION = `
   CASE WHEN pi.oauth2_connection_id IS NOT NULL THEN
-    (SELECT json_build_object('label', ${OAUTH2_LABEL}, 'status', o.composio_status, 'detail', o.composio_status_reason,
-                              'reason', CASE WHEN o.revoked_at IS NOT NULL THEN 'revoked'
-                                             WHEN o.disconnected_at IS NOT NULL THEN 'gone'
-                                             WHEN o.composio_status <> 'ACTIVE' THEN 'expired'
-                                             WHEN o.composio_disabled THEN 'disabled_in_composio'
-                                             ELSE 'disabled' END)
-       FROM oauth2_connections o
+    (SELECT ${LOST_ACCOUNT} FROM oauth2_connections o
       WHERE o.id = pi.oauth2_connection_id AND o.team_id = $1 AND NOT (${USABLE_OAUTH2}))
   END`;
+
+/**
+ * CURRENT_CONNECTION and LOST_CONNECTION for an added row (pi) whose connection is already joined,
+ * as TOOL_SOURCE_JOINS joins it (a and o by id within the row's team): the same answers, no lookups.
+ */
+const CURRENT_OF_JOINED = `
+  CASE WHEN pi.api_connection_id IS NOT NULL THEN CASE WHEN a.integration_id = i.id THEN ${API_KEY_OPTION} END
+       WHEN o.integration_id = i.id AND ${USABLE_OAUTH2} THEN ${OAUTH2_OPTION}
+  END`;
+const LOST_OF_JOINED = `CASE WHEN o.id IS NOT NULL AND NOT (${USABLE_OAUTH2}) THEN ${LOST_ACCOUNT} END`;
 
 const CATALOG_COLUMNS = `i.id, i.slug, i.label, i.icon, i.category, i.description, i.required, i.auth, pi.id AS added_id,
   ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection`;
@@ -139,15 +157,30 @@ type CatalogText = Pick<CatalogRow, 'id' | 'slug' | 'label' | 'icon' | 'category
 
 /**
  * The catalog's text as this process last read it, by the catalog's stamp (catalog_stamp, which
- * a trigger changes with every change to the integrations table, in the same transaction). A few
- * stamps are kept: one per database this process reads (the tests use several), and the one before
- * a catalog change until it ages out.
+ * a trigger changes with every change to the integrations table, in the same transaction), in
+ * catalog order. A few stamps are kept: one per database this process reads (the tests use
+ * several), and the one before a catalog change until it ages out.
  */
 const keptCatalogs = new Map<string, Map<number, CatalogText>>();
 const KEPT_CATALOGS = 8;
 
-/** One integration of the catalog as the read returns it, without the catalog's text. */
+/** One integration of the catalog as the read with connections returns it, without the catalog's text. */
 type AssistantsRow = Pick<CatalogRow, 'id' | 'added_id' | 'current_connection' | 'lost_connection' | 'connection_count' | 'connections'>;
+
+/** One integration the assistant added, as the read with counts returns it; the tool columns when asked for. */
+type AddedRow = Pick<CatalogRow, 'id' | 'added_id' | 'current_connection' | 'lost_connection'> &
+  Partial<Pick<ToolSource, 'tools_toolkit' | 'allowed_tools' | 'connection_problem' | 'tools'>> & { fetched_at?: string | null };
+
+/** The team's connection_counts row for one integration, as [integration id, API keys, usable OAuth2 accounts]. */
+type CountsRow = [number, number, number];
+
+export interface AssistantCatalog {
+  assistant: AssistantRow;
+  /** Every integration of the catalog, in catalog order, with the assistant's choices. */
+  catalog: CatalogRow[];
+  /** The added integrations as the MCP tool permissions show them (listToolSources' rows), where asked for; else null. */
+  toolSources: ToolSource[] | null;
+}
 
 /**
  * The assistant and the whole catalog with its choices: one statement; null when the team has no
@@ -159,13 +192,33 @@ type AssistantsRow = Pick<CatalogRow, 'id' | 'added_id' | 'current_connection' |
  * current stamp: the statement compares the stamp with those the process holds, in the same
  * snapshot as the rest of the read, so the text always matches the rows. See
  * docs/decisions/030-catalog-kept-in-the-process.md.
+ *
+ * Without connections, the statement reads only the integrations the assistant added and the
+ * team's counts, and the catalog is laid out here in the kept text's order; `withToolSources` adds
+ * the tool permissions' columns to that same pass over the added integrations (listToolSources
+ * without input schemas, for the page). See docs/decisions/035-one-pass-over-added-integrations.md.
  */
-export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantId: number, options: { withConnections: boolean }) {
+export async function listCatalogForAssistant(
+  tx: Tx,
+  teamId: number,
+  assistantId: number,
+  options: { withConnections: boolean; withToolSources?: boolean },
+): Promise<AssistantCatalog | null> {
+  if (options.withConnections && options.withToolSources) throw new TypeError('The read with connections lists no tool sources.');
   const held = new Map(keptCatalogs); // what this read can rely on, whatever other reads keep meanwhile
-  const rows = await tx.query<WithAssistant<{ stamp: string; catalog: CatalogText[] | null; integrations: AssistantsRow[] }>>(
-    options.withConnections ? CATALOG_WITH_CONNECTIONS : CATALOG_WITH_COUNTS,
-    [teamId, assistantId, [...held.keys()].join(',')],
-  );
+  const rows = await tx.query<
+    WithAssistant<{
+      stamp: string;
+      catalog: CatalogText[] | null;
+      integrations?: AssistantsRow[];
+      added?: AddedRow[];
+      counts?: CountsRow[];
+    }>
+  >(options.withConnections ? CATALOG_WITH_CONNECTIONS : options.withToolSources ? CATALOG_WITH_TOOL_SOURCES : CATALOG_WITH_COUNTS, [
+    teamId,
+    assistantId,
+    [...held.keys()].join(','),
+  ]);
   const assistant = assistantOf(assistantId, rows);
   const found = rows[0];
   if (!assistant || !found) return null;
@@ -177,58 +230,126 @@ export async function listCatalogForAssistant(tx: Tx, teamId: number, assistantI
     if (keptCatalogs.size > KEPT_CATALOGS) keptCatalogs.delete(keptCatalogs.keys().next().value!);
   }
   if (!text) throw new Error(`The catalog's text for stamp ${found.stamp} was neither held nor sent.`);
-  const catalog = found.integrations.map((row): CatalogRow => {
-    const entry = text.get(row.id);
-    if (!entry) throw new Error(`The catalog's text for stamp ${found.stamp} lacks integration ${row.id}.`);
-    // One object literal: every row gets the same shape, which spreading two objects does not give.
-    return {
-      id: row.id,
-      slug: entry.slug,
-      label: entry.label,
-      icon: entry.icon,
-      category: entry.category,
-      description: entry.description,
-      required: entry.required,
-      auth: entry.auth,
-      added_id: row.added_id,
-      current_connection: row.current_connection,
-      lost_connection: row.lost_connection,
-      connection_count: row.connection_count,
-      connections: row.connections,
-    };
-  });
-  return { assistant, catalog };
+  const lacking = (id: number) => new Error(`The catalog's text for stamp ${found.stamp} lacks integration ${id}.`);
+  if (found.integrations) {
+    const catalog = found.integrations.map((row) => {
+      const entry = text.get(row.id);
+      if (!entry) throw lacking(row.id);
+      return catalogRow(entry, row, row.connection_count, row.connections);
+    });
+    return { assistant, catalog, toolSources: null };
+  }
+  const added = new Map(found.added!.map((row) => [row.id, row]));
+  for (const id of added.keys()) if (!text.has(id)) throw lacking(id);
+  const counts = new Map(found.counts!.map((row) => [row[0], row]));
+  const catalog: CatalogRow[] = [];
+  const toolSources: ToolSource[] = [];
+  for (const entry of text.values()) {
+    const row = added.get(entry.id);
+    catalog.push(catalogRow(entry, row ?? null, usableUpToTwo(entry.auth, counts.get(entry.id)), null));
+    if (row && options.withToolSources) toolSources.push(toolSource(entry, row));
+  }
+  return { assistant, catalog, toolSources: options.withToolSources ? toolSources : null };
+}
+
+/** A catalog row from the kept text and the assistant's choices (null: not added). */
+function catalogRow(
+  entry: CatalogText,
+  row: Pick<CatalogRow, 'added_id' | 'current_connection' | 'lost_connection'> | null,
+  connectionCount: CatalogRow['connection_count'],
+  connections: CatalogRow['connections'],
+): CatalogRow {
+  // One object literal: every row gets the same shape, which spreading two objects does not give.
+  return {
+    id: entry.id,
+    slug: entry.slug,
+    label: entry.label,
+    icon: entry.icon,
+    category: entry.category,
+    description: entry.description,
+    required: entry.required,
+    auth: entry.auth,
+    added_id: row?.added_id ?? null,
+    current_connection: row?.current_connection ?? null,
+    lost_connection: row?.lost_connection ?? null,
+    connection_count: connectionCount,
+    connections,
+  };
+}
+
+/** USABLE_UP_TO_TWO, from the team's counts for the integration (none: no row yet). */
+function usableUpToTwo(auth: AuthKind, counts: CountsRow | undefined): CatalogRow['connection_count'] {
+  if (!counts) return 0;
+  const [, apiKeys, oauth2Usable] = counts;
+  const usable =
+    auth === 'api_key' ? apiKeys : auth === 'oauth2' ? oauth2Usable : auth === 'api_key_or_oauth2' ? apiKeys + oauth2Usable : 0;
+  return Math.min(usable, 2) as CatalogRow['connection_count'];
+}
+
+/** listToolSources' row for an added integration, from the kept text and the read's tool columns. */
+function toolSource(entry: CatalogText, row: AddedRow): ToolSource {
+  return {
+    integration_id: entry.id,
+    slug: entry.slug,
+    label: entry.label,
+    auth: entry.auth,
+    tools_toolkit: row.tools_toolkit!,
+    allowed_tools: row.allowed_tools!,
+    connection_problem: row.connection_problem!,
+    // Through JSON a timestamp arrives as text; listToolSources gives a Date.
+    fetched_at: row.fetched_at ? new Date(row.fetched_at) : null,
+    tools: row.tools!,
+  };
 }
 
 /**
- * listCatalogForAssistant's statement: the assistant ($2 of team $1), the catalog's stamp, its text
- * unless the stamp is one of $3 (comma-separated), and the integrations in catalog order with the
- * assistant's choices. `columns` are the choices' columns (aliases i, pi, and what `joins` adds).
- * The stamp is read by subqueries that run once, not joined: the one-row table has no statistics,
- * and a join with it made the planner expect thousands of rows and compile the statement (JIT).
+ * The assistant ($2 of team $1), the catalog's stamp, and its text in catalog order unless the stamp
+ * is one of $3 (comma-separated). The stamp is read by subqueries that run once, not joined: the
+ * one-row table has no statistics, and a join with it made the planner expect thousands of rows and
+ * compile the statement (JIT).
  */
-const catalogRead = (columns: string, joins: string, cte = '') => `
+const catalogRead = (columns: string, cte = '') => `
   ${cte}
   SELECT ${ASSISTANT_COLUMNS}, (SELECT stamp FROM catalog_stamp) AS stamp,
          CASE WHEN (SELECT stamp::text FROM catalog_stamp) = ANY (string_to_array($3, ',')) THEN NULL ELSE
            (SELECT json_agg(json_build_object('id', i.id, 'slug', i.slug, 'label', i.label, 'icon', i.icon, 'category', i.category,
-                                              'description', i.description, 'required', i.required, 'auth', i.auth))
+                                              'description', i.description, 'required', i.required, 'auth', i.auth)
+                            ORDER BY i.category_position, i.position, i.id)
               FROM integrations i)
          END AS catalog,
-         (SELECT coalesce(json_agg(r), '[]') FROM (
-            SELECT i.id, pi.id AS added_id, ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection, ${columns}
-              FROM integrations i
-              ${WITH_ASSISTANTS_ROW}
-              ${joins}
-             ORDER BY i.category_position, i.position, i.id) r) AS integrations
+         ${columns}
     FROM assistants a
    WHERE a.id = $2 AND a.team_id = $1`;
+
+/** With connections: every integration in catalog order with the assistant's choices and its usable connections listed. */
 const CATALOG_WITH_CONNECTIONS = catalogRead(
-  'conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count',
-  `CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn`,
+  `(SELECT coalesce(json_agg(r), '[]') FROM (
+      SELECT i.id, pi.id AS added_id, ${CURRENT_CONNECTION} AS current_connection, ${LOST_CONNECTION} AS lost_connection,
+             conn.list AS connections, least(json_array_length(conn.list), 2) AS connection_count
+        FROM integrations i
+        ${WITH_ASSISTANTS_ROW}
+        CROSS JOIN LATERAL (SELECT ${CONNECTION_LIST} AS list) conn
+       ORDER BY i.category_position, i.position, i.id) r) AS integrations`,
   `WITH usable AS (${USABLE_CONNECTIONS})`,
 );
-const CATALOG_WITH_COUNTS = catalogRead(`NULL AS connections, ${USABLE_UP_TO_TWO} AS connection_count`, WITH_COUNTS);
+
+/**
+ * With counts: the integrations the assistant added (their connections joined, not looked up row by
+ * row; inside the subquery a is the API key, not the assistant) and the team's counts, one small row
+ * per integration (connection_counts, which triggers keep). `toolColumns` adds listToolSources'.
+ */
+const countsRead = (toolColumns: string) =>
+  catalogRead(`(SELECT coalesce(json_agg(r), '[]') FROM (
+      SELECT pi.integration_id AS id, pi.id AS added_id, ${CURRENT_OF_JOINED} AS current_connection,
+             ${LOST_OF_JOINED} AS lost_connection${toolColumns}
+        FROM assistant_integrations pi
+        JOIN integrations i ON i.id = pi.integration_id
+        ${TOOL_SOURCE_JOINS}
+       WHERE pi.team_id = $1 AND pi.assistant_id = $2) r) AS added,
+    (SELECT coalesce(json_agg(json_build_array(cc.integration_id, cc.api_keys, cc.oauth2_usable)), '[]')
+       FROM connection_counts cc WHERE cc.team_id = $1) AS counts`);
+const CATALOG_WITH_COUNTS = countsRead('');
+const CATALOG_WITH_TOOL_SOURCES = countsRead(`, i.tools_toolkit, ${toolSourceColumns(NO_INPUT_SCHEMA)}`);
 
 export interface CatalogEntry extends CatalogRow {
   /** The connection that was asked about, when it is one of the usable ones this integration takes. */

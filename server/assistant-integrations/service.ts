@@ -147,13 +147,25 @@ export async function loadIntegrationsPage(tx: Tx, team: TeamRef, assistantId: n
 /**
  * The HTML page: the assistant with its catalog and its MCP sections (tokens, tool permissions,
  * recent calls), read in one statement however large the team (docs/decisions/017-one-round-trip-per-read.md).
+ * The catalog's choices and the tool permissions come from one pass over the assistant's added
+ * integrations (docs/decisions/035-one-pass-over-added-integrations.md).
  */
 export async function loadAssistantPage(tx: Tx, team: TeamRef, assistantId: number, composioConfigured: boolean) {
-  const [page, access] = await readTogether(tx, (batch) => [
-    loadIntegrationsPage(batch, team, assistantId, { withConnections: false }),
-    loadAccessPanel(batch, team, assistantId, composioConfigured),
-  ]);
-  return { ...page, access };
+  const [found, access] = await readTogether(tx, (batch) => {
+    const page = listCatalogForAssistant(batch, team.id, assistantId, { withConnections: false, withToolSources: true });
+    return [
+      page,
+      loadAccessPanel(
+        batch,
+        team,
+        assistantId,
+        composioConfigured,
+        page.then((p) => p?.toolSources ?? []),
+      ),
+    ] as const;
+  });
+  if (!found) throw notFound('That assistant');
+  return { assistant: found.assistant, integrations: found.catalog.map(toView), access };
 }
 
 /** How many connections the picker lists; a filter finds the others. */

@@ -65,24 +65,40 @@ export interface ToolSource {
   tools: CachedTool[];
 }
 
-function toolSourcesSql(inputSchema: string): string {
-  return `SELECT i.id AS integration_id, i.slug, i.label, i.auth, i.tools_toolkit, pi.allowed_tools,
+/**
+ * An added integration's (pi, with its integration i) connection, a or o, and its toolkit's last
+ * fetch, f: what toolSourceColumns reads. Also read by the assistant page's one pass over the
+ * assistant's integrations (server/assistant-integrations/queries.ts).
+ */
+export const TOOL_SOURCE_JOINS = `
+       LEFT JOIN api_key_connections a ON a.id = pi.api_connection_id AND a.team_id = pi.team_id
+       LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
+       LEFT JOIN composio_toolkit_fetches f ON f.toolkit = i.tools_toolkit`;
+
+/** A ToolSource's columns other than the integration's own, over TOOL_SOURCE_JOINS; `inputSchema` is each tool's schema. */
+export function toolSourceColumns(inputSchema: string): string {
+  return `pi.allowed_tools,
             ${CONNECTION_PROBLEM} AS connection_problem,
             f.fetched_at,
             coalesce((SELECT json_agg(json_build_object('slug', ct.slug, 'name', ct.name, 'description', ct.description, 'inputSchema', ${inputSchema})
                                       ORDER BY ct.position)
-                        FROM composio_tools ct WHERE ct.toolkit = i.tools_toolkit), '[]') AS tools
+                        FROM composio_tools ct WHERE ct.toolkit = i.tools_toolkit), '[]') AS tools`;
+}
+
+/** A page shows no input schema: a toolkit's schemas can be most of the bytes. */
+export const NO_INPUT_SCHEMA = `'{}'::json`;
+
+function toolSourcesSql(inputSchema: string): string {
+  return `SELECT i.id AS integration_id, i.slug, i.label, i.auth, i.tools_toolkit, ${toolSourceColumns(inputSchema)}
        FROM assistant_integrations pi
        JOIN integrations i ON i.id = pi.integration_id
-       LEFT JOIN api_key_connections a ON a.id = pi.api_connection_id AND a.team_id = pi.team_id
-       LEFT JOIN oauth2_connections o ON o.id = pi.oauth2_connection_id AND o.team_id = pi.team_id
-       LEFT JOIN composio_toolkit_fetches f ON f.toolkit = i.tools_toolkit
+       ${TOOL_SOURCE_JOINS}
       WHERE pi.team_id = $1 AND pi.assistant_id = $2
       ORDER BY i.category_position, i.position, i.id`;
 }
 const TOOL_SOURCES = toolSourcesSql('ct.input_schema');
 /** The same, each tool's input schema left out ({}): the assistant page shows names and descriptions only. */
-const TOOL_SOURCES_WITHOUT_SCHEMAS = toolSourcesSql(`'{}'::json`);
+const TOOL_SOURCES_WITHOUT_SCHEMAS = toolSourcesSql(NO_INPUT_SCHEMA);
 
 /**
  * The assistant's added integrations, each with its connection's state and its toolkit's cached
