@@ -95,7 +95,8 @@ describe("the assistant page's one pass over its added integrations", () => {
       const gmailSource = sources.find((source) => source.slug === 'gmail')!;
       expect(gmailSource.fetched_at).toBeInstanceOf(Date);
       expect(gmailSource.allowed_tools).toEqual(['GMAIL_SEND_EMAIL']);
-      expect(gmailSource.tools.map((tool) => tool.slug)).toEqual(['GMAIL_SEND_EMAIL', 'GMAIL_LIST_THREADS']);
+      // Other tests may have cached more of gmail's tools (the table is every team's): ours are there.
+      expect(gmailSource.tools.map((tool) => tool.slug)).toEqual(expect.arrayContaining(['GMAIL_SEND_EMAIL', 'GMAIL_LIST_THREADS']));
       // In catalog order, as listToolSources orders them.
       expect(sources.map((source) => source.slug)).toEqual(page.catalog.filter((row) => row.added_id !== null).map((row) => row.slug));
       throw new RolledBack();
