@@ -4,9 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { acquireEmbeddedLock } from './embedded-lock';
 
 /**
- * The embedded default database: PGlite with its files in DATA_DIR, served on 127.0.0.1 through
- * pglite-socket so the app uses the same pg code path as with a real server. PGlite runs in a
- * worker thread, so statements execute beside the request thread rather than on it.
+ * The embedded default database: PGlite with its files in DATA_DIR, served on 127.0.0.1 in
+ * PostgreSQL's wire protocol so the app uses the same pg code path as with a real server. PGlite
+ * runs in a worker thread, so statements execute beside the request thread rather than on it.
  * See docs/decisions/001-embedded-database.md.
  */
 
@@ -25,18 +25,21 @@ export { EmbeddedDatabaseBusyError } from './embedded-lock';
 // The worker's code as text (CommonJS), so it runs the same from sources (tsx, ts-jest) and from dist/.
 const WORKER_SOURCE = `
 const fs = require('node:fs');
+const net = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglite);
-const { PGLiteSocketServer } = require(workerData.pgliteSocket);
 (async () => {
   // Compiled here, the module's 9 MB of bytes are garbage at once; read by PGlite, they outlived
   // start-up in the old generation (docs/decisions/001-embedded-database.md).
   const pgliteWasmModule = await WebAssembly.compile(fs.readFileSync(workerData.pgliteWasm));
   const db = await PGlite.create(workerData.pgdata, { postgresqlconf: workerData.settings, pgliteWasmModule });
   const fileSizesKept = keepFileSizes(db.Module.FS);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
+  const server = serveSession(db, workerData.maxConnections);
   try {
-    await server.start();
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
   } catch (error) {
     await db.close();
     throw error;
@@ -47,8 +50,130 @@ const { PGLiteSocketServer } = require(workerData.pgliteSocket);
     await db.close();
     parentPort.postMessage({ stopped: true });
   });
-  parentPort.postMessage({ port: Number(server.getServerConn().split(':').pop()), fileSizesKept });
+  parentPort.postMessage({ port: server.address().port, fileSizesKept });
 })().catch((error) => parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) }));
+
+// PostgreSQL's wire protocol on 127.0.0.1 for several connections to PGlite's one session. Each
+// connection's messages run in exchanges: everything up to a simple query (Q), a Sync (S) or a
+// Flush (H), passed to PGlite together, so no other connection's message lands inside one (an
+// extended query's Parse, Bind, Execute and Sync, or a transaction's statements). While the session
+// is in a transaction block, or after a Flush, only the connection that left it so runs; the others
+// wait. A connection that closes in that state has its transaction rolled back.
+// See docs/decisions/036-embedded-connections.md.
+function serveSession(db, maxConnections) {
+  const SSL_REQUEST = 80877103;
+  const GSS_REQUEST = 80877104;
+  const CANCEL_REQUEST = 80877102;
+  const QUERY = 0x51, SYNC = 0x53, FLUSH = 0x48, TERMINATE = 0x58;
+  const MAX_STARTUP = 10000;
+  const exchanges = []; // { connection, bytes, open }, in arrival order
+  let owner = null; // the connection whose transaction (or unfinished exchange) the session is in
+  let running = false;
+  const connections = new Set();
+  const server = net.createServer((socket) => {
+    if (connections.size >= maxConnections) return void socket.destroy();
+    socket.setNoDelay(true);
+    const connection = { socket, buffered: Buffer.alloc(0), started: false, messages: [], closed: false };
+    connections.add(connection);
+    socket.on('data', (data) => {
+      connection.buffered = connection.buffered.length > 0 ? Buffer.concat([connection.buffered, data]) : data;
+      if (split(connection)) void run();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      connection.closed = true;
+      connections.delete(connection);
+      for (let i = exchanges.length - 1; i >= 0; i--) if (exchanges[i].connection === connection) exchanges.splice(i, 1);
+      void run(); // rolls back a transaction it left open
+    });
+  });
+
+  // Moves the connection's complete messages into exchanges; true when one was added.
+  function split(connection) {
+    let added = false;
+    for (;;) {
+      const bytes = connection.buffered;
+      if (!connection.started) {
+        if (bytes.length < 8) return added;
+        const length = bytes.readInt32BE(0);
+        const code = bytes.readInt32BE(4);
+        if (length < 8 || length > MAX_STARTUP) {
+          connection.socket.destroy();
+          return false;
+        }
+        if (bytes.length < length) return added;
+        connection.buffered = bytes.subarray(length);
+        if (code === SSL_REQUEST || code === GSS_REQUEST) {
+          connection.socket.write('N');
+          continue;
+        }
+        if (code === CANCEL_REQUEST) {
+          connection.socket.destroy();
+          return false;
+        }
+        connection.started = true;
+        exchanges.push({ connection, bytes: bytes.subarray(0, length), open: false });
+        added = true;
+        continue;
+      }
+      if (bytes.length < 5) return added;
+      const length = 1 + bytes.readInt32BE(1);
+      if (length < 5) {
+        connection.socket.destroy();
+        return false;
+      }
+      if (bytes.length < length) return added;
+      const type = bytes[0];
+      connection.buffered = bytes.subarray(length);
+      if (type === TERMINATE) {
+        connection.socket.end();
+        return added;
+      }
+      connection.messages.push(bytes.subarray(0, length));
+      if (type === QUERY || type === SYNC || type === FLUSH) {
+        const messages = connection.messages;
+        connection.messages = [];
+        exchanges.push({ connection, bytes: messages.length === 1 ? messages[0] : Buffer.concat(messages), open: type === FLUSH });
+        added = true;
+      }
+    }
+  }
+
+  async function run() {
+    if (running) return;
+    running = true;
+    try {
+      for (;;) {
+        if (owner && owner.closed) {
+          owner = null;
+          if (db.isInTransaction()) await db.exec('ROLLBACK');
+        }
+        const index = owner ? exchanges.findIndex((exchange) => exchange.connection === owner) : exchanges.length > 0 ? 0 : -1;
+        if (index < 0) return;
+        const [exchange] = exchanges.splice(index, 1);
+        // PGlite hands out views of its own memory, which the next statement overwrites: copied.
+        const answer = [];
+        try {
+          await db.runExclusive(() => db.execProtocolRawStream(exchange.bytes, { onRawData: (chunk) => void answer.push(Buffer.from(chunk)) }));
+        } catch {
+          exchange.connection.socket.destroy();
+          exchange.connection.closed = true;
+        }
+        owner = db.isInTransaction() || exchange.open ? exchange.connection : null;
+        if (exchange.connection.socket.writable && answer.length > 0) exchange.connection.socket.write(answer.length === 1 ? answer[0] : Buffer.concat(answer));
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  server.stop = () =>
+    new Promise((resolve) => {
+      for (const connection of connections) connection.socket.destroy();
+      server.close(() => resolve());
+    });
+  return server;
+}
 
 // PostgreSQL asks a data file's size (lseek to its end) at every sequential scan's start, and PGlite
 // answers each time with an fstat of the file: some 50 per assistant page. Sizes are kept here per
@@ -120,10 +245,9 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
         pgdata,
         pglite: require.resolve('@electric-sql/pglite'),
         pgliteWasm: path.join(path.dirname(require.resolve('@electric-sql/pglite')), 'pglite.wasm'),
-        pgliteSocket: require.resolve('@electric-sql/pglite-socket'),
-        // The app uses one connection (see the decision record); a little headroom lets a closing
-        // connection finish while the next one opens.
-        maxConnections: 4,
+        // The app's pool (EMBEDDED_POOL_SIZE in ./open.ts), with headroom for a closing connection
+        // to finish while the next one opens, and for the tests' pools.
+        maxConnections: 8,
         settings: EMBEDDED_SETTINGS,
       },
     });

@@ -114,12 +114,12 @@ export interface DatabaseOptions {
   /** Extra work when the database closes, e.g. stopping the embedded server. */
   onClose?: () => Promise<void>;
   /**
-   * Honour ReadOptions.prepare: 'per-connection' where each connection is a session of its own (a
-   * PostgreSQL server); 'one-session' where every connection shares one session and only one is
-   * open at a time (the embedded database, maxConnections 1): what an earlier connection prepared
-   * outlives it there, so a connection clears it before its first transaction. Two connections open
-   * together on a shared session would collide, so anything else leaves statements unprepared
-   * (docs/decisions/020-prepared-page-reads.md).
+   * Prepare statements: 'per-connection' where each connection is a session of its own (a
+   * PostgreSQL server), for readAsUser's and withUser's SQL PREPAREs and for node-postgres's named
+   * statements (ReadOptions.prepare, queryPrepared); 'one-session' where every connection shares one
+   * session (the embedded database): there a statement any connection prepared is every
+   * connection's, so SQL PREPAREs are kept once for the database, and node-postgres's named
+   * statements, which each connection keeps for itself, are not used (docs/decisions/036-embedded-connections.md).
    */
   prepare?: 'per-connection' | 'one-session';
 }
@@ -133,9 +133,6 @@ export function createDatabase(options: DatabaseOptions): Database {
     max: options.maxConnections ?? 10,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
-    // The session's statements are those of a connection that has gone; ours are not among them yet.
-    // The pool awaits this before handing the connection out, and drops the connection if it fails.
-    onConnect: options.prepare === 'one-session' ? (client) => client.query('DEALLOCATE ALL') : undefined,
   });
   // A connection that breaks (the server restarts, a backend is terminated) emits 'error' whether
   // it is idle or checked out; without a listener that would end the process. The pool drops an
@@ -148,9 +145,11 @@ export function createDatabase(options: DatabaseOptions): Database {
     ownBackends.add((client as unknown as { processID: number }).processID);
   });
   pool.on('remove', (client) => ownBackends.delete((client as unknown as { processID: number }).processID));
-  if (options.prepare === 'one-session' && (options.maxConnections ?? 10) !== 1)
-    throw new Error("prepare: 'one-session' needs maxConnections: 1 (connections on one session would share its statements).");
   const prepare = options.prepare !== undefined;
+  // node-postgres's named statements: only where each connection is a session of its own.
+  const prepareNamed = options.prepare === 'per-connection';
+  /** 'one-session': the SQL PREPAREs the shared session holds (or is being sent), by name. */
+  const sessionPrepared = new Map<string, Promise<void>>();
   let ownerTransactions = 0;
   const listeners: (() => Promise<void>)[] = [];
 
@@ -171,13 +170,35 @@ export function createDatabase(options: DatabaseOptions): Database {
   }
 
   /**
-   * `sql` prepared as `name` with SQL's PREPARE on this connection, once: outside any transaction and
-   * on its own, so the connection's set says exactly what its session holds.
+   * `sql` prepared as `name` with SQL's PREPARE, once per session: outside any transaction and on its
+   * own, so what is noted is what the session holds.
    */
-  async function preparedAs(client: pg.PoolClient, name: string, sql: string): Promise<void> {
+  function preparedAs(client: pg.PoolClient, name: string, sql: string): Promise<void> {
+    const text = `PREPARE ${name} AS ${sql}`;
+    if (options.prepare === 'one-session') {
+      let prepared = sessionPrepared.get(name);
+      if (!prepared) {
+        options.onStatement?.(text);
+        prepared = client.query(text).then(
+          () => {},
+          (error: unknown) => {
+            // Names are the text's digest: the session already holding the name holds this text
+            // (prepared by an earlier pool in this process, e.g. a test's).
+            if (pgErrorCode(error) === '42P05') return;
+            sessionPrepared.delete(name);
+            throw error;
+          },
+        );
+        sessionPrepared.set(name, prepared);
+      }
+      return prepared;
+    }
+    return preparedOnConnection(client, name, text);
+  }
+
+  async function preparedOnConnection(client: pg.PoolClient, name: string, text: string): Promise<void> {
     const prepared = preparedOn.get(client) ?? new Set<string>();
     if (prepared.has(name)) return;
-    const text = `PREPARE ${name} AS ${sql}`;
     options.onStatement?.(text);
     await client.query(text);
     prepared.add(name);
@@ -201,7 +222,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       // Several statements in one simple query answer with one result each; the last one is the read.
       const answered = (await client.query(first)) as pg.QueryResult | pg.QueryResult[];
       const result = await fn(
-        wrap(client, options.onStatement, prepare),
+        wrap(client, options.onStatement, prepareNamed),
         (Array.isArray(answered) ? answered.at(-1)! : answered).rows as Row[],
       );
       options.onStatement?.('COMMIT');
@@ -256,7 +277,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       return ownerTransactions;
     },
     queryPrepared(sql, params = []) {
-      return prepare ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
+      return prepareNamed ? pool.query({ name: statementName(sql), text: sql, values: params }) : pool.query(sql, params);
     },
     async withOwner(fn) {
       ownerTransactions++;
@@ -379,10 +400,7 @@ function wrap(client: pg.PoolClient, onStatement: ((sql: string) => void) | unde
   });
 }
 
-/**
- * The statements each connection prepared with SQL's PREPARE (readAsUser). A connection that goes
- * away takes its entry with it; on the embedded database its successor starts from DEALLOCATE ALL.
- */
+/** 'per-connection': the statements each connection prepared with SQL's PREPARE. A connection that goes away takes its entry with it. */
 const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
 
 /**

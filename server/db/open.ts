@@ -8,6 +8,14 @@ export interface OpenOptions {
   logger?: { info(msg: string): void; warn?(msg: string): void };
 }
 
+/**
+ * Connections to the embedded database. Its one session runs one exchange at a time whatever the
+ * number, but with several the next request's statement is already waiting when PGlite finishes
+ * one, instead of after the request thread has taken the answer and handed the connection on
+ * (docs/decisions/036-embedded-connections.md).
+ */
+export const EMBEDDED_POOL_SIZE = 4;
+
 /** DATABASE_URL when set, the embedded database otherwise; migrated before it is returned. */
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
   if (config.databaseUrl) {
@@ -35,9 +43,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
   return createDatabase({
     connectionString: embedded.connectionString,
     description: `embedded PostgreSQL (PGlite) in ${config.dataDir}`,
-    // One connection: pglite-socket interleaves protocol messages of concurrent connections.
-    // See docs/decisions/001-embedded-database.md.
-    maxConnections: 1,
+    maxConnections: EMBEDDED_POOL_SIZE,
     prepare: 'one-session',
     // The data directory's lock keeps every other process out (docs/decisions/005-embedded-database-lock.md).
     onlyProcess: true,
