@@ -61,16 +61,14 @@ export function makeTestApp(
   const url = options.databaseUrl ?? testDatabaseUrl();
   const statements: string[] = [];
   const logs: Record<string, unknown>[] = [];
-  // The embedded database takes one connection at a time (docs/decisions/001-embedded-database.md).
-  const maxConnections = process.env.TEST_DATABASE_URL ? 10 : 1;
-  // Prepared page reads as in production on a PostgreSQL server (docs/decisions/020-prepared-page-reads.md).
-  // The embedded test database is one session that several pools use at once, so there they stay
-  // unprepared; test/db/prepared.test.ts runs the embedded way on an embedded database of its own.
+  // Prepared page reads as in production, on either database (docs/decisions/020 and 036). The
+  // embedded test database is one session that every test's pool shares, as the app's four
+  // connections share it; its server takes eight connections, so each pool here takes two.
   const db = createDatabase({
     connectionString: url,
     description: 'test',
-    maxConnections,
-    prepare: process.env.TEST_DATABASE_URL ? 'per-connection' : undefined,
+    maxConnections: process.env.TEST_DATABASE_URL ? 10 : 2,
+    prepare: process.env.TEST_DATABASE_URL ? 'per-connection' : 'one-session',
     onStatement: (sql) => statements.push(sql),
     onlyProcess: options.onlyProcess,
     notices: options.notices ?? Boolean(process.env.TEST_DATABASE_URL),
