@@ -231,7 +231,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     });
   }
 
-  /** readAsUser's one round trip (after the statement's PREPARE, once per connection). */
+  /** readAsUser's one round trip (after the statement's PREPARE, once per connection or, on a shared session, once for it). */
   function readOnce<T extends Row>(userId: number, sql: string, params: readonly unknown[]): Promise<T[]> {
     return onConnection(async (client) => {
       let read: string;

@@ -35,7 +35,8 @@ export function setUpSession(options: { db: Database; secret: string; production
       ? keptSessions(options.db, options.logger)
       : (sql: string, params?: unknown[]) => options.db.queryPrepared(sql, params);
   const store = new PgStore({
-    // The store's few statements are prepared once per connection (it only ever calls query).
+    // The store's few statements go through queryPrepared: prepared once per connection on a
+    // PostgreSQL server (it only ever calls query).
     pool: { query } as unknown as pg.Pool,
     tableName: 'session',
     createTableIfMissing: false,
