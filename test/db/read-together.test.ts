@@ -1,4 +1,4 @@
-import type { Tx } from '../../server/db';
+import { txOf, type ReadOptions, type Row, type Tx } from '../../server/db';
 import { readTogether } from '../../server/db/together';
 import { listCalls, listTokens } from '../../server/assistant-access/queries';
 import { listCatalogForAssistant } from '../../server/assistant-integrations/queries';
@@ -15,6 +15,16 @@ beforeAll(() => {
 afterAll(() => t.close());
 
 class RolledBack extends Error {}
+
+/** The transaction with its statements sent one after another, as node-postgres wants them on one client. */
+function oneAtATime(tx: Tx): Tx {
+  let last: Promise<unknown> = Promise.resolve();
+  return txOf(<T extends Row>(sql: string, params?: unknown[], options?: ReadOptions) => {
+    const next = last.then(() => tx.query<T>(sql, params, options));
+    last = next.catch(() => {});
+    return next;
+  });
+}
 
 /** The reads of the assistant page and the team page, the way the pages ask for them. */
 const pageReads = (q: Tx, teamId: number, assistantId: number) =>
@@ -66,7 +76,7 @@ describe('readTogether', () => {
         [assistantId],
       );
       await tx.query(`SELECT set_config('role', 'switchboard_app', true), set_config('app.user_id', $1, true)`, [String(user.userId)]);
-      const alone = await Promise.all(pageReads(tx, user.teamId, assistantId));
+      const alone = await Promise.all(pageReads(oneAtATime(tx), user.teamId, assistantId));
       const before = t.statements.length;
       const together = await readTogether(tx, (batch) => pageReads(batch, user.teamId, assistantId));
       expect(t.statements.length - before).toBe(1);
