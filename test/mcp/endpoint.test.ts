@@ -1,12 +1,22 @@
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import {
+  createAssistant,
+  createUser,
+  makeTestApp,
+  serveApp,
+  signIn,
+  type Served,
+  type SignedIn,
+  type TestApp,
+  type TestUser,
+} from '../helpers/app';
 import { addTeamMember, addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
-import { createToken, listen, mcpClient, textOf } from './helpers';
+import { createToken, mcpClient, textOf } from './helpers';
 
 let fake: FakeComposio;
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Served;
 beforeAll(async () => {
   fake = await startFakeComposio();
   const composio = createComposioGateway({
@@ -19,7 +29,7 @@ beforeAll(async () => {
     maxRetryAfterMs: 200,
   });
   t = makeTestApp({ composio });
-  server = await listen(t.app);
+  server = await serveApp(t.app);
 });
 afterAll(async () => {
   await server.close();
@@ -51,7 +61,7 @@ async function setUp(): Promise<Setup> {
   await addToAssistant(t.db, user.teamId, assistant.id, 'calculator');
   const session = await signIn(t.app, user);
   const token = await createToken(session, user.teamId, assistant.id);
-  return { user, session, assistant, endpoint: `${server.url}/mcp/assistants/${assistant.id}`, token, gmailAccount, gmailConnection };
+  return { user, session, assistant, endpoint: `${server.base}/mcp/assistants/${assistant.id}`, token, gmailAccount, gmailConnection };
 }
 
 const toolNames = async (s: Setup) => {
@@ -82,13 +92,13 @@ const calls = (s: Setup) =>
 
 /** A signed-in session's cookie, taken from the real sign-in form's answer. */
 async function sessionCookie(user: TestUser): Promise<string> {
-  const login = await fetch(`${server.url}/login`);
+  const login = await fetch(`${server.base}/login`);
   const first = login.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
   const csrf = /<meta name="csrf-token" content="([^"]*)"/.exec(await login.text())![1]!;
-  const res = await fetch(`${server.url}/login`, {
+  const res = await fetch(`${server.base}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: first },
     body: new URLSearchParams({ email: user.email, password: user.password, _csrf: csrf }),
@@ -280,7 +290,7 @@ describe('the MCP endpoint', () => {
     const s = await setUp();
     await addToAssistant(t.db, s.user.teamId, s.assistant.id, 'web_browser');
     expect(await toolNames(s)).toContain('WEB_BROWSER_READ_PAGE');
-    const result = await call(s, 'WEB_BROWSER_READ_PAGE', { url: `${server.url}/healthz` });
+    const result = await call(s, 'WEB_BROWSER_READ_PAGE', { url: `${server.base}/healthz` });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/127\.0\.0\.1 is a private, loopback, link-local or reserved address/);
     const missing = await call(s, 'WEB_BROWSER_READ_PAGE', {});
@@ -313,7 +323,7 @@ describe('tokens', () => {
     expect(await answers({ authorization: `Bearer sbm_${'A'.repeat(43)}` })).toEqual(missing);
 
     const cookie = await sessionCookie(s.user);
-    const signedIn = await fetch(`${server.url}/app/team/${s.user.teamId}/assistants`, { headers: { cookie }, redirect: 'manual' });
+    const signedIn = await fetch(`${server.base}/app/team/${s.user.teamId}/assistants`, { headers: { cookie }, redirect: 'manual' });
     expect(signedIn.status).toBe(200); // the cookie is a working session elsewhere
     expect(await answers({ cookie })).toEqual(missing);
 
@@ -334,11 +344,11 @@ describe('tokens', () => {
     const sibling = await createAssistant(t.db, s.user.teamId, 'Support Assistant');
     const other = await setUp();
     for (const id of [sibling.id, other.assistant.id, 2147483647, 'abc']) {
-      const res = await rawPost(`${server.url}/mcp/assistants/${id}`, { authorization: `Bearer ${s.token}` });
+      const res = await rawPost(`${server.base}/mcp/assistants/${id}`, { authorization: `Bearer ${s.token}` });
       expect(res.status).toBe(404);
       expect((await res.json()).error.message).toBe('Not found.');
     }
-    await expect(mcpClient(`${server.url}/mcp/assistants/${other.assistant.id}`, s.token)).rejects.toMatchObject({ code: 404 });
+    await expect(mcpClient(`${server.base}/mcp/assistants/${other.assistant.id}`, s.token)).rejects.toMatchObject({ code: 404 });
     expect(await toolNames(s)).toContain('GMAIL_FETCH_EMAILS');
   });
 

@@ -1,26 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Express } from 'express';
 import { encryptSecret } from '../../server/crypto/secrets';
 import type { Database } from '../../server/db';
 import { TEST_ENCRYPTION_KEY, type SignedIn } from '../helpers/app';
-
-/** The app on an ephemeral port, for clients that speak real HTTP. */
-export async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** The MCP SDK's own client over Streamable HTTP, with a bearer token. */
 export async function mcpClient(endpoint: string, token: string): Promise<Client> {

@@ -1,18 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { createComposioGateway } from '../../server/composio/client';
 import { startFakeComposio, type FakeComposio } from '../fakes/composio-server';
-import { createAssistant, createUser, makeTestApp, signIn, type SignedIn, type TestApp, type TestUser } from '../helpers/app';
+import {
+  createAssistant,
+  createUser,
+  makeTestApp,
+  serveApp,
+  signIn,
+  type Served,
+  type SignedIn,
+  type TestApp,
+  type TestUser,
+} from '../helpers/app';
 import { addToAssistant, createOAuth2Connection } from '../helpers/fixtures';
-import { createEncryptedApiKey, createToken, listen, mcpClient, textOf } from './helpers';
+import { createEncryptedApiKey, createToken, mcpClient, textOf } from './helpers';
 
 let fake: FakeComposio;
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: Served;
 beforeAll(async () => {
   fake = await startFakeComposio();
   const composio = createComposioGateway({ apiKey: fake.apiKey, baseURL: fake.url, timeoutMs: 400, executeTimeoutMs: 400, maxRetries: 0 });
   t = makeTestApp({ composio, config: { MCP_RATE_LIMIT: '3' } });
-  server = await listen(t.app);
+  server = await serveApp(t.app);
 });
 afterAll(async () => {
   await server.close();
@@ -35,7 +45,7 @@ async function setUp(): Promise<Setup> {
   const assistant = await createAssistant(t.db, user.teamId);
   const session = await signIn(t.app, user);
   const token = await createToken(session, user.teamId, assistant.id);
-  return { user, session, assistant, endpoint: `${server.url}/mcp/assistants/${assistant.id}`, token };
+  return { user, session, assistant, endpoint: `${server.base}/mcp/assistants/${assistant.id}`, token };
 }
 
 function rawCall(s: Setup, name: string, args: Record<string, unknown> = {}) {
